@@ -1,0 +1,63 @@
+# Affluence: `make run` to use it, `make test` to check it. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup db run serve scheduler test test-sqlite test-postgres bench translations-update clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+app/static/vendor/.installed: package.json package-lock.json scripts/vendor.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	scripts/vendor.sh
+	touch $@
+
+app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d app/translations
+
+instance/config.py:
+	mkdir -p instance
+	$(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
+
+setup: $(VENV)/.installed app/static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo instance/config.py
+
+## Database: migrate, seed the reference data, create the first admin (printed once).
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) seed
+	$(FLASK) users ensure-admin
+
+## Serve on http://127.0.0.1:5000 (SQLite in instance/), with the report scheduler beside it.
+run: db
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole suite: SQLite, then PostgreSQL (a local server, or one the script starts).
+test: setup
+	scripts/ensure-chromium.sh
+	$(PY) -m pytest
+	scripts/test-postgres.sh
+
+test-sqlite: setup
+	$(PY) -m pytest
+
+test-postgres: setup
+	scripts/test-postgres.sh
+
+## Benchmarks: print their figures; never part of the test run.
+bench: setup
+	$(PY) bench/run_all.py
+
+translations-update: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor

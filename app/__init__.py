@@ -1,0 +1,180 @@
+"""Affluence: visitor flow and counselling activity for a Cité des Métiers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from app.config import CONFIGS, DEFAULT_SECRET, _database_url
+from app.extensions import babel, csrf, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, errors, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, config_name or os.environ.get("AFFLUENCE_ENV", "development"), overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_context(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config_name: str, overrides: dict | None) -> None:
+    """Load the config class, then instance/config.py, then explicit overrides."""
+    if config_name not in CONFIGS:
+        raise RuntimeError(f"Unknown AFFLUENCE_ENV {config_name!r}: use one of {sorted(CONFIGS)}")
+    app.config.from_object(CONFIGS[config_name])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
+    app.config["REPORTS_DIR"] = str(PROJECT_ROOT / "reports")
+    app.config.update(overrides or {})
+    app.config["ENV_NAME"] = config_name
+    if config_name == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET):
+        raise RuntimeError("Refusing to start in production without a real SECRET_KEY.")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions to the app."""
+    from app.auth.services import load_user
+    from app.database import init_engine
+    from app.extensions import db
+
+    init_engine(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Paris")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Connectez-vous pour accéder à cette page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+
+
+def _unauthorized():
+    from app.security import wants_json
+
+    if wants_json():
+        # An expired session must never look like a 200 HTML login page to fetch().
+        return jsonify(error="unauthenticated", message=_("Session expirée : reconnectez-vous.")), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def select_locale() -> str:
+    """Pick the UI language: explicit choice, then the browser's, then French."""
+    chosen = request.args.get("lang") or session.get("lang")
+    languages = current_app.config["LANGUAGES"]
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or "fr"
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach each feature's blueprint."""
+    from app.admin.views import bp as admin_bp
+    from app.api.views import bp as api_bp
+    from app.auth.views import bp as auth_bp
+    from app.main.views import bp as main_bp
+    from app.reception.views import bp as reception_bp
+
+    for blueprint in (main_bp, auth_bp, reception_bp, api_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors as JSON on the API and as a French page elsewhere."""
+    from app.security import wants_json
+
+    messages = {
+        400: _l("Requête invalide."),
+        401: _l("Connexion requise."),
+        403: _l("Vous n'avez pas accès à cette page."),
+        404: _l("Page introuvable."),
+        405: _l("Méthode non autorisée."),
+        413: _l("Envoi trop volumineux."),
+        500: _l("Erreur interne : l'équipe technique a été prévenue."),
+    }
+
+    def handle(error):
+        code = getattr(error, "code", 500) or 500
+        message = str(messages.get(code, getattr(error, "description", "")))
+        if wants_json():
+            return jsonify(error=getattr(error, "name", "error").lower().replace(" ", "_"),
+                           message=message), code
+        return render_template("error.html", code=code, message=message), code
+
+    for code in messages:
+        app.register_error_handler(code, handle)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error):
+        message = _("Jeton de sécurité expiré ou absent : rechargez la page.")
+        if wants_json():
+            return jsonify(error="csrf", field="X-CSRFToken", message=message), 400
+        return render_template("error.html", code=400, message=message), 400
+
+
+def register_security_headers(app: Flask) -> None:
+    """Set headers that keep pages from being framed, sniffed or leaking referrers."""
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # no-referrer would break Flask-WTF's CSRF referrer check over HTTPS (PITFALLS).
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        return response
+
+
+NAV_ITEMS = (
+    # endpoint, label, roles that see it; endpoints of features not installed are skipped
+    ("reception.index", _l("Accueil tablette"), ("agent", "director", "admin")),
+    ("interviews.new", _l("Saisir un entretien"), ("counsellor",)),
+    ("interviews.my_day", _l("Ma journée"), ("counsellor",)),
+    ("interviews.index", _l("Entretiens"), ("director",)),
+    ("stats.floor", _l("Tableau du jour"), ("agent", "counsellor", "director", "admin")),
+    ("stats.dashboard", _l("Tableau de bord"), ("director", "admin")),
+    ("stats.reports", _l("Rapports"), ("director", "admin")),
+    ("admin.users", _l("Comptes"), ("admin",)),
+)
+
+ROLE_LABELS = {
+    "agent": _l("Agent d'accueil"),
+    "counsellor": _l("Conseiller·ère"),
+    "director": _l("Direction"),
+    "admin": _l("Administration"),
+}
+
+
+def register_template_context(app: Flask) -> None:
+    """Give every template the navigation and role names."""
+
+    @app.context_processor
+    def navigation():
+        return {"nav_items": NAV_ITEMS, "role_labels": ROLE_LABELS,
+                "view_endpoints": app.view_functions, "get_locale": get_locale}
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's flask commands."""
+    from app.cli import register
+
+    register(app)

@@ -1,0 +1,100 @@
+"""Flask commands: seed the reference data, manage accounts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.models import ROLES, Partner, Pole, Site, User
+from app.seed import seed_reference
+from app.security import hash_password
+
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+def _by_code(model, code: str | None, what: str):
+    if code is None:
+        return None
+    row = db.session.scalar(sa.select(model).where(model.code == code))
+    if row is None:
+        raise click.BadParameter(f"unknown {what} code {code!r}")
+    return row
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--site", "site_code", required=True, help="Site code, e.g. marseille.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--pole", "pole_code", help="Counsellor's pole code.")
+@click.option("--partner", "partner_code", help="Counsellor's partner institution code.")
+@click.option("--name", "display_name", default="", help="Name shown in the staff UI.")
+def create_user(username, role, site_code, password, pole_code, partner_code, display_name):
+    """Create a staff account."""
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+        role=role,
+        site=_by_code(Site, site_code, "site"),
+        pole=_by_code(Pole, pole_code, "pole"),
+        partner=_by_code(Partner, partner_code, "partner"),
+    )
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {username!r} for site {site_code}.")
+
+
+@users_cli.command("ensure-admin")
+@click.option("--username", default="admin")
+@click.option("--site", "site_code", default="marseille")
+def ensure_admin(username, site_code):
+    """Create the first admin if there is none (password from AFFLUENCE_ADMIN_PASSWORD)."""
+    if db.session.scalar(sa.select(User).where(User.role == "admin")):
+        click.echo("An admin account exists already.")
+        return
+    password = os.environ.get("AFFLUENCE_ADMIN_PASSWORD")
+    generated = not password
+    password = password or secrets.token_urlsafe(12)
+    db.session.add(User(username=username, display_name="Administrateur",
+                        password_hash=hash_password(password), role="admin",
+                        site=_by_code(Site, site_code, "site")))
+    db.session.commit()
+    if generated:
+        click.echo("=" * 60)
+        click.echo(f"First admin account: {username}")
+        click.echo(f"Password (shown once, write it down): {password}")
+        click.echo("=" * 60)
+    else:
+        click.echo(f"First admin account {username!r} created with AFFLUENCE_ADMIN_PASSWORD.")
+
+
+@users_cli.command("list")
+def list_users():
+    """List the accounts."""
+    for user in db.session.scalars(sa.select(User).order_by(User.username)):
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:20} {user.role:11} {user.site.code}{state}")
+
+
+@click.command("seed")
+def seed_command():
+    """Seed or refresh the reference data (idempotent, keeps administrators' edits)."""
+    seed_reference()
+    click.echo("Reference data is up to date.")
+
+
+def register(app: Flask) -> None:
+    """Attach every command group to the app."""
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_command)

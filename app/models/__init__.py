@@ -1,0 +1,24 @@
+"""Every model, importable from one place (Alembic and the services import from here)."""
+
+from app.models.audit import AuditEvent, JobRun
+from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
+from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
+from app.models.reference import (
+    PROFILE_CATEGORIES,
+    EventType,
+    Outcome,
+    Partner,
+    Pole,
+    ProfileOption,
+    ReceptionPoint,
+    Site,
+    Theme,
+)
+from app.models.users import ROLES, User
+
+__all__ = [
+    "AuditEvent", "JobRun", "DESTINATION_KINDS", "ENTRY_KINDS", "FlowEntry", "CHANNELS",
+    "Interview", "InterviewOutcome", "interview_themes", "PROFILE_CATEGORIES", "EventType",
+    "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
+    "ROLES", "User",
+]

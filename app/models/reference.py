@@ -1,0 +1,115 @@
+"""Reference lists an administrator maintains: sites, reception points, poles, partners..."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+PROFILE_CATEGORIES = ("status", "age_band", "gender", "first_visit")
+
+
+class ReferenceMixin:
+    """Code, label, order and an active flag: reference rows are deactivated, never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(160))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Set when an administrator edits the row, so seeding never overwrites the change.
+    customised: Mapped[bool] = mapped_column(default=False)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.code}>"
+
+
+class Site(ReferenceMixin, db.Model):
+    """A Cité des Métiers site or one of its associated centres."""
+
+    __tablename__ = "sites"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    city: Mapped[str] = mapped_column(sa.String(120), default="")
+    parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("sites.id"))
+    # {"0": ["10:00", "18:00"], ...} keyed by ISO weekday - 1 (Monday is "0").
+    opening_hours: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Weekdays on which counsellors hold interviews, same keys.
+    interview_days: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+    parent: Mapped[Optional["Site"]] = relationship(remote_side="Site.id")
+    reception_points: Mapped[list["ReceptionPoint"]] = relationship(
+        back_populates="site", order_by="ReceptionPoint.position"
+    )
+
+
+class ReceptionPoint(ReferenceMixin, db.Model):
+    """A reception desk, one per floor, where agents log arrivals."""
+
+    __tablename__ = "reception_points"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    floor: Mapped[str] = mapped_column(sa.String(60), default="")
+
+    site: Mapped[Site] = relationship(back_populates="reception_points")
+
+
+class Pole(ReferenceMixin, db.Model):
+    """A counselling pole: a field of professional life."""
+
+    __tablename__ = "poles"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    short_label: Mapped[str] = mapped_column(sa.String(60), default="")
+
+
+class Partner(ReferenceMixin, db.Model):
+    """A partner institution: seconds counsellors, or receives visitors sent out to it."""
+
+    __tablename__ = "partners"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    seconds_counsellors: Mapped[bool] = mapped_column(default=False)
+    # The institution's own public contacts; the privacy guard lets them through.
+    public_contacts: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+
+class ProfileOption(ReferenceMixin, db.Model):
+    """One value of a coarse profile category (status, age band, gender, first visit)."""
+
+    __tablename__ = "profile_options"
+    __table_args__ = (sa.UniqueConstraint("category", "code"),)
+
+    category: Mapped[str] = mapped_column(sa.String(20), index=True)
+
+
+class EventType(ReferenceMixin, db.Model):
+    """A kind of event visitors can be sent to: workshop, information session, forum..."""
+
+    __tablename__ = "event_types"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+
+class Theme(ReferenceMixin, db.Model):
+    """A theme of a visitor's question, listed under a pole."""
+
+    __tablename__ = "themes"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    pole_id: Mapped[int] = mapped_column(sa.ForeignKey("poles.id"), index=True)
+    pole: Mapped[Pole] = relationship()
+
+
+class Outcome(ReferenceMixin, db.Model):
+    """What followed an interview; some outcomes name a target partner or pole."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (sa.UniqueConstraint("code"),)
+
+    # None, "partner" or "pole": what the outcome points at.
+    target_kind: Mapped[Optional[str]] = mapped_column(sa.String(10))

@@ -1,0 +1,61 @@
+"""Accounts: who logs in, with which role, for which site."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.reference import Partner, Pole, Site
+from app.models.types import UTCDateTime, now_utc
+
+ROLES = ("agent", "counsellor", "director", "admin")
+
+
+class User(UserMixin, db.Model):
+    """A staff account. Visitors never have one."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    pole_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("poles.id"))
+    partner_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("partners.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped at logout and password change: copied session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # Remembered form defaults (interview channel, duration...).
+    preferences: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    site: Mapped[Site] = relationship()
+    pole: Mapped[Optional[Pole]] = relationship()
+    partner: Mapped[Optional[Partner]] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+
+    def get_id(self) -> str:
+        """Identify the session by user and session version (see PITFALLS: logout)."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        """Tell whether the account holds one of the roles."""
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

@@ -1,0 +1,73 @@
+"""Password hashing, login throttling and role checks on views."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import abort, current_app, jsonify, request
+from flask_login import current_user
+
+from app.timeutil import utcnow
+
+_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+# Verified when the username is unknown, so timing does not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("affluence-dummy-password")
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with Argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Tell whether password matches the stored hash (False for an unknown user)."""
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Tell whether the hash was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+def is_locked(user) -> bool:
+    """Tell whether repeated failures have locked the account for now."""
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def record_failure(user) -> None:
+    """Count a failed login; lock the account for a while after too many."""
+    user.failed_logins += 1
+    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
+
+
+def wants_json() -> bool:
+    """Tell whether the caller is an API client (answers must be JSON, never HTML)."""
+    return request.path.startswith("/api/")
+
+
+def role_required(*roles: str):
+    """Allow the view to logged-in accounts holding one of roles; 401/403 otherwise."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.role not in roles:
+                if wants_json():
+                    return jsonify(error="forbidden", message="role not allowed"), 403
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.allowed_roles = roles
+        return wrapped
+
+    return decorator

@@ -1,0 +1,252 @@
+/* Affluence outbox: entries are kept in IndexedDB until the server has acknowledged them.
+ *
+ * Every item carries a UUID made when it was tapped; the server treats it as an idempotency
+ * key, so sending the same item twice (retry, replay after a Wi-Fi cut) stores it once.
+ * Anything but a JSON answer counts as "not sent": an expired session redirecting to the
+ * HTML login page must never look like a success.
+ */
+(function () {
+  'use strict';
+
+  var DB_NAME = 'affluence';
+  var DB_VERSION = 1;
+  var STORES = ['entries', 'interviews', 'undo', 'recent'];
+  var dbPromise = null;
+  var memoryFallback = null;  // when IndexedDB is unavailable (private browsing)
+
+  function database() {
+    if (!dbPromise) {
+      dbPromise = idb.openDB(DB_NAME, DB_VERSION, {
+        upgrade: function (db) {
+          STORES.forEach(function (name) {
+            if (!db.objectStoreNames.contains(name)) {
+              var store = db.createObjectStore(name, { keyPath: 'id' });
+              store.createIndex('queuedAt', 'queuedAt');
+            }
+          });
+        }
+      });
+    }
+    return dbPromise;
+  }
+
+  function memoryStore(name) {
+    memoryFallback = memoryFallback || {};
+    memoryFallback[name] = memoryFallback[name] || new Map();
+    return memoryFallback[name];
+  }
+
+  var storage = {
+    put: function (store, value) {
+      return database().then(function (db) { return db.put(store, value); })
+        .catch(function () { memoryStore(store).set(value.id, value); throw new Error('storage'); });
+    },
+    get: function (store, id) {
+      return database().then(function (db) { return db.get(store, id); })
+        .catch(function () { return memoryStore(store).get(id); });
+    },
+    remove: function (store, id) {
+      return database().then(function (db) { return db.delete(store, id); })
+        .catch(function () { memoryStore(store).delete(id); });
+    },
+    all: function (store) {
+      return database().then(function (db) { return db.getAllFromIndex(store, 'queuedAt'); })
+        .catch(function () { return Array.from(memoryStore(store).values()); });
+    }
+  };
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute('content') : '';
+  }
+
+  function setCsrfToken(value) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { meta.setAttribute('content', value); }
+  }
+
+  /* Read a response as JSON; anything else is "network" (not sent). */
+  function readJSON(response) {
+    var type = response.headers.get('Content-Type') || '';
+    if (response.type === 'opaqueredirect' || type.indexOf('application/json') === -1) {
+      return Promise.resolve({ state: 'network', status: response.status });
+    }
+    return response.json().then(function (data) {
+      if (response.status === 401) { return { state: 'auth', status: 401, data: data }; }
+      return { state: response.ok ? 'ok' : 'error', status: response.status, data: data };
+    }, function () { return { state: 'network', status: response.status }; });
+  }
+
+  function refreshToken() {
+    return fetch('/api/v1/csrf', { credentials: 'same-origin', redirect: 'manual',
+                                   headers: { Accept: 'application/json' } })
+      .then(readJSON)
+      .then(function (result) {
+        if (result.state === 'ok' && result.data.csrf_token) { setCsrfToken(result.data.csrf_token); }
+        return result.state;
+      }, function () { return 'network'; });
+  }
+
+  /* POST JSON; resolve to {state: ok|error|auth|network, status, data}. Never rejects. */
+  function postJSON(url, body, retried) {
+    return fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      cache: 'no-store',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json',
+                 'X-CSRFToken': csrfToken() },
+      body: JSON.stringify(body)
+    }).then(readJSON, function () { return { state: 'network' }; })
+      .then(function (result) {
+        var csrfFailed = result.status === 400 && result.data && result.data.error === 'csrf';
+        if (!csrfFailed || retried) { return result; }
+        // The token no longer matches the session (new login, expired session): get a new one.
+        return refreshToken().then(function (state) {
+          if (state === 'ok') { return postJSON(url, body, true); }
+          return { state: state === 'auth' ? 'auth' : 'network' };
+        });
+      });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
+                        headers: { Accept: 'application/json' } })
+      .then(readJSON, function () { return { state: 'network' }; });
+  }
+
+  /* A queue of items for one batch endpoint, e.g. /api/v1/entries with key "entries". */
+  function Outbox(options) {
+    this.store = options.store;
+    this.url = options.url;
+    this.key = options.key;
+    this.batchSize = options.batchSize || 100;
+    this.onResult = options.onResult || function () {};
+    this.onState = options.onState || function () {};
+    this.flushing = null;
+    this.authNeeded = false;
+    this.online = navigator.onLine;
+    this.retryDelay = 2000;
+    this.timer = null;
+  }
+
+  Outbox.prototype.add = function (body) {
+    var item = { id: body.id, body: body, queuedAt: Date.now() };
+    var self = this;
+    return storage.put(this.store, item).catch(function () {
+      self.onState({ storageFailed: true });
+    }).then(function () { self.schedule(50); });
+  };
+
+  Outbox.prototype.pending = function () { return storage.all(this.store); };
+  Outbox.prototype.remove = function (id) { return storage.remove(this.store, id); };
+
+  Outbox.prototype.schedule = function (delay) {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.flush(); }, delay);
+  };
+
+  Outbox.prototype.report = function () {
+    var self = this;
+    return this.pending().then(function (items) {
+      self.onState({ pending: items.length, online: self.online, authNeeded: self.authNeeded,
+                     inFlight: Boolean(self.flushing) });
+      return items;
+    });
+  };
+
+  /* Send everything queued, batch after batch; one flush at a time. */
+  Outbox.prototype.flush = function () {
+    var self = this;
+    if (this.flushing) { this.again = true; return this.flushing; }
+    this.again = false;
+    this.flushing = this.sendBatches().then(function (outcome) {
+      self.flushing = null;
+      if (outcome === 'network') {
+        self.online = false;
+        self.schedule(self.retryDelay);
+        self.retryDelay = Math.min(self.retryDelay * 2, 30000);
+      } else if (outcome === 'ok') {
+        self.online = true;
+        self.retryDelay = 2000;
+        if (self.again) { self.schedule(0); }
+      }
+      return self.report().then(function () { return outcome; });
+    });
+    return this.flushing;
+  };
+
+  Outbox.prototype.sendBatches = function () {
+    var self = this;
+    return this.pending().then(function (items) {
+      if (!items.length) { return 'ok'; }
+      var batch = items.slice(0, self.batchSize);
+      self.inFlightIds = new Set(batch.map(function (item) { return item.id; }));
+      var payload = {};
+      payload[self.key] = batch.map(function (item) { return item.body; });
+      return postJSON(self.url, payload).then(function (result) {
+        self.inFlightIds = null;
+        if (result.state === 'auth') { self.authNeeded = true; self.online = true; return 'auth'; }
+        self.authNeeded = false;
+        if (result.state !== 'ok' || !result.data || !Array.isArray(result.data.results)) {
+          return 'network';
+        }
+        self.online = true;
+        // Acknowledged (created, duplicate or refused for good): drop from the queue.
+        return Promise.all(result.data.results.map(function (res, i) {
+          var item = batch[i];
+          self.onResult(item.body, res);
+          return storage.remove(self.store, item.id);
+        })).then(function () { return items.length > batch.length ? self.sendBatches() : 'ok'; });
+      });
+    });
+  };
+
+  Outbox.prototype.isInFlight = function (id) {
+    return Boolean(this.inFlightIds && this.inFlightIds.has(id));
+  };
+
+  /* Retry on load, when the browser says it is online, on a timer and when shown again. */
+  Outbox.prototype.watch = function (intervalMs) {
+    var self = this;
+    window.addEventListener('online', function () { self.online = true; self.flush(); });
+    window.addEventListener('offline', function () { self.online = false; self.report(); });
+    document.addEventListener('visibilitychange', function () {
+      if (document.visibilityState === 'visible') { self.flush(); }
+    });
+    setInterval(function () { self.flush(); }, intervalMs || 15000);
+    return this.flush();
+  };
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    // randomUUID needs a secure context; a LAN tablet on plain http still has getRandomValues.
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' +
+      hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+
+  function parisDay(date) {
+    return date.toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+  }
+
+  function registerServiceWorker() {
+    if ('serviceWorker' in navigator) {
+      navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
+    }
+  }
+
+  window.AffluenceOutbox = {
+    Outbox: Outbox,
+    storage: storage,
+    postJSON: postJSON,
+    getJSON: getJSON,
+    uuid4: uuid4,
+    parisDay: parisDay,
+    registerServiceWorker: registerServiceWorker
+  };
+}());

@@ -1,0 +1,54 @@
+"""The one place where instants become Paris days and hours, and back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utcnow() -> datetime:
+    """Return the current instant, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 timestamp that carries its offset; raise ValueError otherwise."""
+    if not isinstance(value, str):
+        raise ValueError("not a string")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise ValueError("no UTC offset")
+    return parsed.astimezone(timezone.utc)
+
+
+def to_local(instant: datetime) -> datetime:
+    """Return the instant in Paris local time."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(PARIS)
+
+
+def local_day_and_hour(instant: datetime) -> tuple[date, int]:
+    """Return the Paris calendar day and hour (0-23) an instant falls in."""
+    local = to_local(instant)
+    return local.date(), local.hour
+
+
+def local_today() -> date:
+    """Return today's date in Paris."""
+    return to_local(utcnow()).date()
+
+
+def day_start_utc(day: date) -> datetime:
+    """Return the UTC instant at which a Paris day starts (DST-aware)."""
+    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(timezone.utc)
+
+
+def day_bounds_utc(first: date, last: date) -> tuple[datetime, datetime]:
+    """Return [start, end) in UTC covering the Paris days first..last inclusive."""
+    return day_start_utc(first), day_start_utc(last + timedelta(days=1))

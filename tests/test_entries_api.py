@@ -1,0 +1,339 @@
+"""The tablet API: idempotent capture, per-entry results, counts by Paris day."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import AuditEvent, FlowEntry
+from app.timeutil import utcnow
+from tests.conftest import Auth
+
+
+def entry(**overrides) -> dict:
+    base = {
+        "id": str(uuid.uuid4()),
+        "kind": "arrival",
+        "occurred_at": utcnow().isoformat(),
+        "reception_point": "marseille-rdc",
+        "destination": "emploi",
+    }
+    base.update(overrides)
+    return base
+
+
+def stored(app) -> list[FlowEntry]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(FlowEntry).order_by(FlowEntry.occurred_at)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+@pytest.fixture
+def agent(logged_in):
+    session, _user = logged_in("agent")
+    return session
+
+
+def test_batch_is_stored_once_each_and_counted_in_persons(app, agent):
+    batch = [entry(destination="emploi", party_size=3),
+             entry(destination="documentation", profile={"gender": "femme", "age_band": "16-25"}),
+             entry(destination="partner:mission-locale")]
+
+    response = agent.post_json("/api/v1/entries", {"entries": batch})
+
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["created"] * 3
+    assert [r["id"] for r in response.json["results"]] == [e["id"] for e in batch]
+    counts = agent.client.get("/api/v1/counts?site=marseille").json
+    assert counts["total"] == 5
+    assert counts["by_destination"]["emploi"] == 3
+    assert counts["by_destination"]["documentation"] == 1
+    assert counts["by_destination"]["partner:mission-locale"] == 1
+    profiled = [row for row in stored(app) if row.destination_kind == "documentation"][0]
+    with app.app_context():
+        row = db.session.get(FlowEntry, profiled.id)
+        assert (row.gender.code, row.age_band.code, row.status) == ("femme", "16-25", None)
+
+
+def test_replayed_batch_answers_duplicate_and_stores_nothing_more(app, agent):
+    batch = [entry(), entry(destination="cyber")]
+    agent.post_json("/api/v1/entries", {"entries": batch})
+
+    replay = agent.post_json("/api/v1/entries", {"entries": batch + batch})
+
+    assert [r["status"] for r in replay.json["results"]] == ["duplicate"] * 4
+    assert len(stored(app)) == 2
+    assert agent.client.get("/api/v1/counts").json["total"] == 2
+
+
+def test_same_id_twice_in_one_batch_is_stored_once(app, agent):
+    one = entry()
+    results = agent.post_json("/api/v1/entries", {"entries": [one, one]}).json["results"]
+    assert [r["status"] for r in results] == ["created", "duplicate"]
+    assert len(stored(app)) == 1
+
+
+def test_same_id_with_other_payload_is_a_conflict_and_keeps_the_first(app, agent):
+    first = entry(destination="emploi")
+    agent.post_json("/api/v1/entries", {"entries": [first]})
+
+    clash = dict(first, destination="formation")
+    result = agent.post_json("/api/v1/entries", {"entries": [clash]}).json["results"][0]
+
+    assert result["status"] == "rejected"
+    assert result["field"] == "id" and "conflit" in result["error"]
+    [row] = stored(app)
+    assert row.destination_kind == "pole"
+    assert agent.client.get("/api/v1/counts").json["by_destination"] == {
+        "orientation": 0, "formation": 0, "emploi": 1, "creation": 0,
+        "documentation": 0, "cyber": 0, "event": 0, "desk": 0}
+
+
+@pytest.mark.parametrize("overrides, field, reason", [
+    ({"id": "not-a-uuid"}, "id", "UUID"),
+    ({"kind": "departure"}, "kind", "arrival"),
+    ({"occurred_at": "2026-03-01T10:00:00"}, "occurred_at", "fuseau"),
+    ({"occurred_at": "yesterday"}, "occurred_at", "ISO 8601"),
+    ({"occurred_at": (utcnow() + timedelta(hours=2)).isoformat()}, "occurred_at", "futur"),
+    ({"occurred_at": (utcnow() - timedelta(days=40)).isoformat()}, "occurred_at", "ancienne"),
+    ({"reception_point": "nowhere"}, "reception_point", "inconnu"),
+    ({"reception_point": "gap-accueil"}, "reception_point", "votre site"),
+    ({"destination": "moon"}, "destination", "inconnue"),
+    ({"destination": "partner:nobody"}, "destination", "organisme inconnu"),
+    ({"destination": None}, "destination", "obligatoire"),
+    ({"party_size": 0}, "party_size", "entre 1 et"),
+    ({"party_size": "3"}, "party_size", "entier"),
+    ({"party_size": True}, "party_size", "entier"),
+    ({"from_pole": "emploi"}, "from_pole", "réorientations"),
+    ({"kind": "reorientation"}, "from_pole", "pôle de départ"),
+    ({"kind": "reorientation", "from_pole": "emploi"}, "destination", "identique"),
+    ({"kind": "reorientation", "from_pole": "emploi", "destination": "cyber"}, "destination", "pôle ou un organisme"),
+    ({"profile": {"gender": "martian"}}, "profile.gender", "inconnu"),
+    ({"profile": {"name": "Dupont"}}, "profile.name", "catégorie inconnue"),
+    ({"profile": "femme"}, "profile", "objet"),
+    ({"event_type": "atelier"}, "event_type", "event"),
+    ({"destination": "event", "event_type": "rave"}, "event_type", "inconnu"),
+])
+def test_a_bad_entry_is_rejected_by_name_and_the_others_are_kept(app, agent, overrides, field, reason):
+    good_before, good_after = entry(), entry(destination="desk")
+    bad = entry(**overrides)
+
+    results = agent.post_json("/api/v1/entries", {"entries": [good_before, bad, good_after]}).json["results"]
+
+    assert [r["status"] for r in results] == ["created", "rejected", "created"]
+    assert results[1]["field"] == field
+    assert results[1]["error"].startswith(f"{field}:") and reason in results[1]["error"]
+    assert len(stored(app)) == 2
+
+
+def test_a_non_object_entry_is_rejected_alone(agent):
+    results = agent.post_json("/api/v1/entries", {"entries": ["hello", entry()]}).json["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["field"] == "entry"
+
+
+@pytest.mark.parametrize("body, field", [
+    ("not json", "body"),
+    ([], "body"),
+    ({"items": []}, "entries"),
+    ({"entries": {"id": 1}}, "entries"),
+])
+def test_a_malformed_body_is_a_400_naming_the_field(agent, body, field):
+    if isinstance(body, str):
+        response = agent.client.post("/api/v1/entries", data=body, headers={
+            **agent.headers(), "Content-Type": "application/json"})
+    else:
+        response = agent.post_json("/api/v1/entries", body)
+    assert response.status_code == 400
+    assert response.json["field"] == field
+    assert response.json["message"].startswith(field)
+
+
+def test_a_batch_over_the_limit_is_refused_whole(app, agent):
+    response = agent.post_json("/api/v1/entries", {"entries": [entry() for _ in range(501)]})
+    assert response.status_code == 413
+    assert response.json["field"] == "entries"
+    assert stored(app) == []
+
+
+def test_reorientations_are_counted_apart_from_visitors(agent):
+    agent.post_json("/api/v1/entries", {"entries": [
+        entry(destination="orientation"),
+        entry(kind="reorientation", from_pole="orientation", destination="formation", party_size=2),
+        entry(kind="reorientation", from_pole="emploi", destination="partner:afpa"),
+    ]})
+    counts = agent.client.get("/api/v1/counts").json
+    assert counts["total"] == 1
+    assert counts["reorientations"] == 3
+    assert counts["by_destination"]["formation"] == 0
+
+
+def test_event_entries_keep_their_type(app, agent):
+    agent.post_json("/api/v1/entries", {"entries": [entry(destination="event", event_type="forum")]})
+    with app.app_context():
+        row = db.session.scalar(sa.select(FlowEntry))
+        assert row.event_type.code == "forum"
+
+
+def test_days_are_counted_in_paris_time_across_dst(app, agent, monkeypatch):
+    # 29 March 2026: clocks go from 02:00 to 03:00 in Paris.
+    late_utc = "2026-03-28T23:30:00+00:00"      # 00:30 on the 29th in Paris (UTC+1)
+    after_change = "2026-03-29T01:15:00+00:00"  # 03:15 on the 29th in Paris (UTC+2)
+    previous_day = "2026-03-28T22:59:00+00:00"  # 23:59 on the 28th in Paris
+    from app.reception import services
+
+    monkeypatch.setattr(services, "MAX_QUEUE_AGE", timedelta(days=100000))
+    agent.post_json("/api/v1/entries", {"entries": [
+        entry(occurred_at=late_utc), entry(occurred_at=after_change), entry(occurred_at=previous_day)]})
+    assert agent.client.get("/api/v1/counts?date=2026-03-29").json["total"] == 2
+    assert agent.client.get("/api/v1/counts?date=2026-03-28").json["total"] == 1
+    hours = sorted((row.local_date.isoformat(), row.local_hour) for row in stored(app))
+    assert hours == [("2026-03-28", 23), ("2026-03-29", 0), ("2026-03-29", 3)]
+
+
+def test_counts_reject_a_bad_date_and_an_unknown_site(agent):
+    bad = agent.client.get("/api/v1/counts?date=21/11/2026")
+    assert bad.status_code == 400 and bad.json["field"] == "date"
+    unknown = agent.client.get("/api/v1/counts?site=atlantis")
+    assert unknown.status_code == 404 and unknown.json["field"] == "site"
+
+
+def test_an_agent_cannot_read_another_sites_counts(agent):
+    assert agent.client.get("/api/v1/counts?site=gap").status_code == 403
+
+
+def test_a_director_reads_any_sites_counts(logged_in):
+    director, _ = logged_in("director")
+    assert director.client.get("/api/v1/counts?site=gap").status_code == 200
+
+
+def test_without_a_session_the_api_answers_json_401_never_a_login_page(client):
+    response = client.post("/api/v1/entries", json={"entries": [entry()]})
+    # No session means no CSRF token either; once a token exists, 401 is what comes back.
+    assert response.status_code in (400, 401)
+    assert response.is_json
+    counts = client.get("/api/v1/counts")
+    assert counts.status_code == 401 and counts.is_json
+    assert counts.json["error"] == "unauthenticated"
+
+
+def test_a_missing_csrf_token_is_a_json_400(agent):
+    response = agent.client.post("/api/v1/entries", json={"entries": [entry()]})
+    assert response.status_code == 400
+    assert response.json == {"error": "csrf", "field": "X-CSRFToken",
+                             "message": response.json["message"]}
+
+
+def test_a_counsellor_may_not_log_arrivals(logged_in):
+    counsellor, _ = logged_in("counsellor")
+    response = counsellor.post_json("/api/v1/entries", {"entries": [entry()]})
+    assert response.status_code == 403 and response.is_json
+
+
+def test_entries_queued_overnight_go_through_after_a_new_login(app, client, make_user):
+    """The tablet kept yesterday evening's taps; the session and its token are gone."""
+    user = make_user("agent")
+    evening = (utcnow() - timedelta(hours=14)).isoformat()
+    queued = [entry(occurred_at=evening), entry(occurred_at=evening, destination="cyber")]
+    old = Auth(client)
+    old.login(user.username)
+    stale_token = old.token
+    client.post("/logout", data={"csrf_token": stale_token})
+
+    # The old page's token is refused with a JSON 400 naming the header...
+    expired = client.post("/api/v1/entries", json={"entries": queued}, headers={"X-CSRFToken": stale_token})
+    assert expired.status_code in (400, 401) and expired.is_json
+    # ...the agent logs in again, the page fetches a fresh token, and the queue goes through.
+    fresh = Auth(client)
+    fresh.login(user.username)
+    token = client.get("/api/v1/csrf").json["csrf_token"]
+    sent = client.post("/api/v1/entries", json={"entries": queued}, headers={"X-CSRFToken": token})
+    assert [r["status"] for r in sent.json["results"]] == ["created", "created"]
+    evening_day = stored(app)[0].local_date.isoformat()
+    assert client.get(f"/api/v1/counts?date={evening_day}").json["total"] == 2
+
+
+def test_concurrent_replays_of_one_batch_store_each_entry_once(app, make_user):
+    """Four tablets' worth of retries racing each other: the database arbitrates."""
+    user = make_user("agent")
+    batch = [entry(destination="formation") for _ in range(50)]
+    sessions = []
+    for _ in range(4):
+        session = Auth(app.test_client())
+        session.login(user.username)
+        sessions.append(session)
+    barrier = threading.Barrier(len(sessions))
+    statuses: list[str] = []
+    errors: list[int] = []
+
+    def send(session):
+        barrier.wait()
+        response = session.post_json("/api/v1/entries", {"entries": batch})
+        if response.status_code != 200:
+            errors.append(response.status_code)
+            return
+        statuses.extend(r["status"] for r in response.json["results"])
+
+    threads = [threading.Thread(target=send, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert statuses.count("created") == 50
+    assert statuses.count("duplicate") == 150
+    assert len(stored(app)) == 50
+
+
+def test_undo_soft_deletes_and_records_who_and_when(app, logged_in):
+    agent, user = logged_in("agent")
+    tapped = entry(destination="emploi", party_size=2)
+    agent.post_json("/api/v1/entries", {"entries": [tapped]})
+
+    response = agent.post_json(f"/api/v1/entries/{tapped['id']}/undo", {})
+
+    assert response.json == {"id": tapped["id"], "status": "undone"}
+    assert agent.client.get("/api/v1/counts").json["total"] == 0
+    [row] = stored(app)
+    assert row.deleted_at is not None and row.deleted_by_id == user.id
+    with app.app_context():
+        audit = db.session.scalar(sa.select(AuditEvent))
+        assert (audit.action, audit.user_id, audit.target_id) == ("undo", user.id, tapped["id"])
+    again = agent.post_json(f"/api/v1/entries/{tapped['id']}/undo", {})
+    assert again.json["status"] == "already_undone"
+    # A replay of the undone entry does not bring it back.
+    agent.post_json("/api/v1/entries", {"entries": [tapped]})
+    assert agent.client.get("/api/v1/counts").json["total"] == 0
+
+
+def test_undo_is_refused_after_the_window(app, agent):
+    tapped = entry()
+    agent.post_json("/api/v1/entries", {"entries": [tapped]})
+    with app.app_context():
+        row = db.session.get(FlowEntry, uuid.UUID(tapped["id"]))
+        row.occurred_at = row.received_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    response = agent.post_json(f"/api/v1/entries/{tapped['id']}/undo", {})
+    assert response.status_code == 409
+    assert "Délai" in response.json["message"]
+    assert agent.client.get("/api/v1/counts").json["total"] == 1
+
+
+def test_only_the_author_may_undo(app, logged_in, make_user):
+    author, _ = logged_in("agent")
+    tapped = entry()
+    author.post_json("/api/v1/entries", {"entries": [tapped]})
+    colleague = Auth(app.test_client())
+    colleague.login(make_user("agent").username)
+
+    assert colleague.post_json(f"/api/v1/entries/{tapped['id']}/undo", {}).status_code == 403
+    assert colleague.post_json(f"/api/v1/entries/{uuid.uuid4()}/undo", {}).status_code == 404
+    assert author.client.get("/api/v1/counts").json["total"] == 1
