@@ -74,12 +74,12 @@ def _unauthorized():
 
 
 def select_locale() -> str:
-    """Pick the UI language: explicit choice, then the browser's, then French."""
+    """Pick the UI language: the user's explicit choice, else French.
+
+    Shared tablets often ship set to English; the floor speaks French unless someone asks.
+    """
     chosen = request.args.get("lang") or session.get("lang")
-    languages = current_app.config["LANGUAGES"]
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "fr"
+    return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
 
 
 def register_blueprints(app: Flask) -> None:
@@ -87,10 +87,14 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
     from app.reception.views import bp as reception_bp
+    from app.reporting.views import bp as reporting_bp
+    from app.stats.views import bp as stats_bp
 
-    for blueprint in (main_bp, auth_bp, reception_bp, api_bp, admin_bp):
+    for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
+                      api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -152,7 +156,7 @@ NAV_ITEMS = (
     ("interviews.index", _l("Entretiens"), ("director",)),
     ("stats.floor", _l("Tableau du jour"), ("agent", "counsellor", "director", "admin")),
     ("stats.dashboard", _l("Tableau de bord"), ("director", "admin")),
-    ("stats.reports", _l("Rapports"), ("director", "admin")),
+    ("reporting.index", _l("Rapports"), ("director", "admin")),
     ("admin.users", _l("Comptes"), ("admin",)),
 )
 

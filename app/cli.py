@@ -96,5 +96,7 @@ def seed_command():
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
-    app.cli.add_command(users_cli)
-    app.cli.add_command(seed_command)
+    from app.reporting.cli import demo_cli, report_cli, scheduler_cli
+
+    for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli):
+        app.cli.add_command(command)

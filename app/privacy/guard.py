@@ -159,7 +159,7 @@ _EMAIL_RES = (
         re.IGNORECASE,
     ),
     re.compile(  # any literal word@word: "@" is almost never innocent in a note
-        rf"{_NOT_WORD_BEFORE}{_LOCAL}\s?@\s?[^\W_][\w\-]+",
+        rf"{_NOT_WORD_BEFORE}{_LOCAL}@[^\W_][\w\-]+",
         re.IGNORECASE,
     ),
 )
@@ -263,6 +263,54 @@ def _find_ibans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]
 
 
 # --------------------------------------------------------------------------------------
+# Shared vocabulary.
+
+# Words that follow a civility or an intro phrase without being a person's name.
+_NOT_A_NAME = frozenset(
+    """
+    le la les l de du des un une x xx xxx y z anonyme anonymes inconnu inconnue non nc néant neant
+    aucun aucune na communiqué communique renseigné renseigne refusé refuse masqué vide
+    directeur directrice maire président présidente conseiller conseillère ministre préfet préfète
+    député députée sénateur sénatrice docteur professeur juge procureur responsable chef adjoint
+    adjointe référent référente coordinateur coordinatrice formateur formatrice délégué déléguée
+    agent agente intervenant intervenante chargé chargée employeur recruteur recruteuse tuteur
+    tutrice visiteur visiteuse bénéficiaire usager usagère candidat candidate stagiaire
+    rsa caf cpf cv rqth bts cap bac cdi cdd vae cep pic afpa apec cio cidff greta ml pe ft ccas
+    cma cci mdph pmsmp aref poei sst btp rh it qhse dut but lp bep dnb dsp
+    mission pôle pole france cité cite campus école ecole université universite lycée lycee
+    institut centre maison chambre région region département departement ville métropole metropole
+    pass parcours titre contrat garantie service espace plateforme atelier
+    lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mars avril mai
+    juin juillet août aout septembre octobre novembre décembre decembre bricolage
+    """.split()
+)
+# Nouns before "s'appelle"/"nommé" that show the subject is a thing, not a person.
+_THING_SUBJECTS = frozenset(
+    """
+    formation formations métier métiers metier dispositif programme diplôme diplome titre poste
+    entreprise société societe structure association atelier site plateforme logiciel application
+    appli outil école ecole organisme service module certification prestation projet boîte boite
+    emploi cursus licence master parcours salon forum événement evenement session stage contrat
+    cours filière filiere option spécialité specialite bac bts cap aide allocation fichier page
+    réseau reseau groupe équipe equipe agence offre annonce mission cabinet centre établissement
+    etablissement label marque produit
+    """.split()
+)
+# Nouns before "est né en 2022" that show a project, not a person, was born.
+_BORN_THINGS = frozenset(
+    "idée idee envie activité activite concept besoin souhait passion intérêt interet vocation déclic declic "
+    "reconversion démarche demarche".split()
+)
+_BORN_SUBJECTS = _THING_SUBJECTS | _BORN_THINGS
+
+
+def _preceded_by(text: str, position: int, nouns: frozenset[str], *, words: int) -> bool:
+    """Tell whether one of nouns is among the last few words before position."""
+    before = re.findall(rf"[{_LETTER}]+", text[max(0, position - 50) : position].lower())
+    return any(word in nouns for word in before[-words:])
+
+
+# --------------------------------------------------------------------------------------
 # Street addresses: a number, a street type, a street name.
 
 _NUM = r"(?<![\w.,/'])[0-9]{1,4}(?:\s?(?:bis|ter|quater|[a-dA-D])(?![\w]))?\s*,?\s*"
@@ -274,7 +322,7 @@ _STREET_STRONG = (
     r"promenade|parvis|rond-point|rampe|villa|carrefour|cit[ée]\s+(?:HLM|U)"
 )
 # Types that are also ordinary words ("1 route possible"): need "de ..." or a proper name.
-_STREET_MEDIUM = r"chemin|chem\.?|route|rte\.?"
+_STREET_MEDIUM = r"chemin|chem\.?|route|rte\.?|r\."
 # Types that are also ordinary words ("2 cours de français"): need a proper name.
 _STREET_WEAK = r"place|pl\.|cours|voie|cit[ée]|passage|r[ée]sidence|r[ée]s\.|domaine|parc|bastide"
 _CONNECTOR = r"(?:(?i:de|du|des|d'|l'|la|le|les|saint|sainte|st|ste|st\.|ste\.)[\s\-]*)"
@@ -346,7 +394,8 @@ _BORN_RES = (
         rf"(?i:{_NOT_WORD_BEFORE}{_NE}(?![\w])\s+en\s+(?:(?:{_MONTHS})\s+)?(?:{_YEAR}|'?[0-9]{{2}})(?![0-9]))"
     ),
 )
-_BIRTH_CUE_RES = (    # "date de naissance : ...", "DDN ...", "date of birth ..." tolerate a few words between.
+_BIRTH_CUE_RES = (
+    # "date de naissance : ...", "DDN ...", "date of birth ...": a few words may sit between.
     re.compile(
         rf"(?i:{_NOT_WORD_BEFORE}(?:date\s+de\s+naiss(?:ance|\.)?|d\.?d\.?n\.?|date\s+of\s+birth|d\.?o\.?b\.?"
         rf"|birth\s*date|ann[ée]e\s+de\s+naissance)(?![\w]){_BIRTH_FILLER}(?:{_DATE}|{_YEAR}))"
@@ -358,14 +407,13 @@ _BIRTH_CUE_RES = (    # "date de naissance : ...", "DDN ...", "date of birth ...
 )
 
 
-
 def _find_birth_dates(text: str) -> list[tuple[int, int]]:
     """Return spans of dates that a cue marks as a birth date."""
     spans = [m.span() for pattern in _BIRTH_CUE_RES for m in pattern.finditer(text)]
     for pattern in _BORN_RES:
         for match in pattern.finditer(text):
             # "le projet est né en 2022" is about a thing, not a person.
-            if not _preceded_by(text, match.start(), _THING_SUBJECTS | _BORN_THINGS, words=6):
+            if not _preceded_by(text, match.start(), _BORN_SUBJECTS, words=6):
                 spans.append(match.span())
     return spans
 
@@ -382,9 +430,10 @@ _CAPS_WORD = rf"[{_UP}](?:'[{_UP}])?[{_UP}]+(?:[\-'][{_UP}]+)*(?![{_LO}])"
 _PARTICLES = frozenset("de du des d' van von der den di da del della el al ben ibn bin ould le la".split())
 _PARTICLE = rf"(?:(?:{'|'.join(sorted(_PARTICLES, key=len, reverse=True))})\s*)"
 _CIVILITY_NAME_RE = re.compile(
-    rf"(?<![\w.])(?P<civ>{_CIVILITY})\s*(?P<name>{_PARTICLE}?(?:{_NAME_WORD}|{_CAPS_WORD})"
+    rf"(?<![\w.])(?P<civ>{_CIVILITY})\s*(?P<name>(?:[{_UP}]\.\s?)?{_PARTICLE}?(?:{_NAME_WORD}|{_CAPS_WORD})"
     rf"(?:[\s\-]+(?:{_NAME_WORD}|{_CAPS_WORD}))*)"
 )
+_BARE_M_CONTEXT = re.compile(r"(?:[A-Z]{2,}|[0-9])[\s,]*$")
 _LOWER_WORD = rf"[{_LETTER}][{_LETTER}'\-]*[{_LETTER}]"
 # Phrases after which any word, even lower-case, is a name.
 _INTRO_ANY = (
@@ -405,51 +454,6 @@ _INTRO_CAP_RE = re.compile(
     rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_CAP}))(?![\w])\s*:?\s*(?P<name>(?:{_NAME_WORD}|{_CAPS_WORD})"
     rf"(?:[\s\-]+(?:{_NAME_WORD}|{_CAPS_WORD}))*)"
 )
-# Words that follow a civility or an intro phrase without being a person's name.
-_NOT_A_NAME = frozenset(
-    """
-    le la les l de du des un une x xx xxx y z anonyme anonymes inconnu inconnue non nc néant neant
-    aucun aucune na communiqué communique renseigné renseigne refusé refuse masqué vide
-    directeur directrice maire président présidente conseiller conseillère ministre préfet préfète
-    député députée sénateur sénatrice docteur professeur juge procureur responsable chef adjoint
-    adjointe référent référente coordinateur coordinatrice formateur formatrice délégué déléguée
-    agent agente intervenant intervenante chargé chargée employeur recruteur recruteuse tuteur
-    tutrice visiteur visiteuse bénéficiaire usager usagère candidat candidate stagiaire le/la
-    rsa caf cpf cv rqth bts cap bac cdi cdd vae cep pic afpa apec cio cidff greta ml pe ft ccas
-    cma cci mdph pmsmp aref poei sst btp rh it qhse dut but lp bep dnb dsp
-    mission pôle pole france cap cité cite campus école ecole université universite lycée lycee
-    institut centre maison chambre région region département departement ville métropole metropole
-    pass parcours titre contrat garantie service espace plateforme atelier
-    lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mars avril mai
-    juin juillet août aout septembre octobre novembre décembre decembre bricolage
-    """.split()
-)
-# Nouns before "s'appelle"/"nommé" that show the subject is a thing, not a person.
-_THING_SUBJECTS = frozenset(
-    """
-    formation formations métier métiers metier dispositif programme diplôme diplome titre poste
-    entreprise société societe structure association atelier site plateforme logiciel application
-    appli outil école ecole organisme service module certification prestation projet boîte boite
-    emploi cursus licence master parcours salon forum événement evenement session stage contrat
-    cours filière filiere option spécialité specialite bac bts cap aide allocation fichier page
-    réseau reseau groupe équipe equipe agence offre annonce mission cabinet centre établissement
-    etablissement label marque produit
-    """.split()
-)
-
-
-_BORN_THINGS = frozenset(
-    "idée idee envie activité activite concept besoin souhait passion intérêt interet vocation déclic declic "
-    "reconversion démarche demarche".split()
-)
-
-
-def _preceded_by(text: str, position: int, nouns: frozenset[str], *, words: int) -> bool:
-    """Tell whether one of nouns is among the last few words before position."""
-    before = re.findall(rf"[{_LETTER}]+", text[max(0, position - 50) : position].lower())
-    return any(word in nouns for word in before[-words:])
-
-
 def _name_is_plausible(name: str) -> bool:
     """Reject stop words that follow civilities or intros without being names."""
     first = re.split(r"[\s\-]+", name.strip(), maxsplit=1)[0].lower().rstrip("'")
@@ -462,8 +466,10 @@ def _find_names(text: str) -> list[tuple[int, int]]:
     for match in _CIVILITY_NAME_RE.finditer(text):
         # Skip particles so that "M. le Maire" and "Madame La Directrice" stay titles
         # while "Mme de Villiers" and "Mme Le Gall" are names.
-        words = [w for w in re.split(r"[\s\-]+", match.group("name")) if w]
-        while words and (words[0] in _PARTICLES or words[0] in ("Le", "La", "Les")):
+        if match.group("civ") == "M" and _BARE_M_CONTEXT.search(text, 0, match.start()):
+            continue  # "BTS M Commerce": a bare M after an acronym is not a civility
+        words = [w for w in re.split(r"[\s\-]+", match.group("name")) if w and not w.endswith(".")]
+        while words and (words[0] in _PARTICLES or words[0].lower() in ("le", "la", "les")):
             words.pop(0)
         if words and _name_is_plausible(words[0]):
             spans.append((match.start(), match.end()))
@@ -567,16 +573,17 @@ def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
     raw.extend(("address", start, end, None) for start, end in _find_addresses(norm))
     raw.extend(("name", start, end, None) for start, end in _find_names(norm))
 
-    kept: list[tuple[str, int, int]] = []
+    # Overlaps are settled before the allowlist so that a partner's e-mail matched whole
+    # by one pattern is not re-reported through a shorter match of another.
+    kept: list[tuple[str, int, int, str | None]] = []
     for kind, start, end, e164 in sorted(raw, key=lambda r: (_RANK[r[0]], r[1], -r[2])):
-        if allowed is not None and _is_allowed(kind, norm[start:end], allowed, e164):
-            continue
-        if _overlaps((start, end), ((s, e) for _, s, e in kept)):
-            continue
-        kept.append((kind, start, end))
+        if not _overlaps((start, end), ((s, e) for _, s, e, _ in kept)):
+            kept.append((kind, start, end, e164))
+    if allowed is not None:
+        kept = [k for k in kept if not _is_allowed(k[0], norm[k[1] : k[2]], allowed, k[3])]
 
     return sorted(
-        (Finding(kind, LABELS[kind], index[start], index[end - 1] + 1) for kind, start, end in kept),
+        (Finding(kind, LABELS[kind], index[start], index[end - 1] + 1) for kind, start, end, _ in kept),
         key=lambda f: (f.start, f.end),
     )
 
