@@ -93,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
     from app.reporting.views import bp as reporting_bp
     from app.stats.views import bp as stats_bp
 
+    from app.security import protect_api
+
+    protect_api(api_bp)
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
                       api_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -53,6 +53,26 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def protect_api(blueprint) -> None:
+    """Check the session before the CSRF token on an API blueprint.
+
+    A tablet whose session expired overnight must be told 401 (log in again, the queue
+    waits), not 400 for a token that could never have matched a session that is gone.
+    """
+    from app.extensions import csrf
+
+    csrf.exempt(blueprint)
+
+    @blueprint.before_request
+    def _session_then_csrf():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return None
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        csrf.protect()
+        return None
+
+
 def role_required(*roles: str):
     """Allow the view to logged-in accounts holding one of roles; 401/403 otherwise."""
 

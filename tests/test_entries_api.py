@@ -215,10 +215,10 @@ def test_a_director_reads_any_sites_counts(logged_in):
 
 
 def test_without_a_session_the_api_answers_json_401_never_a_login_page(client):
-    response = client.post("/api/v1/entries", json={"entries": [entry()]})
-    # No session means no CSRF token either; once a token exists, 401 is what comes back.
-    assert response.status_code in (400, 401)
-    assert response.is_json
+    response = client.post("/api/v1/entries", json={"entries": [entry()]},
+                           headers={"X-CSRFToken": "left-over-from-yesterday"})
+    assert response.status_code == 401
+    assert response.json["error"] == "unauthenticated"
     counts = client.get("/api/v1/counts")
     assert counts.status_code == 401 and counts.is_json
     assert counts.json["error"] == "unauthenticated"
@@ -245,14 +245,18 @@ def test_entries_queued_overnight_go_through_after_a_new_login(app, client, make
     old = Auth(client)
     old.login(user.username)
     stale_token = old.token
-    client.post("/logout", data={"csrf_token": stale_token})
+    client.delete_cookie("session", domain="localhost")  # the session cookie expired overnight
 
-    # The old page's token is refused with a JSON 400 naming the header...
+    # The session is gone: a JSON 401, and nothing is stored.
     expired = client.post("/api/v1/entries", json={"entries": queued}, headers={"X-CSRFToken": stale_token})
-    assert expired.status_code in (400, 401) and expired.is_json
-    # ...the agent logs in again, the page fetches a fresh token, and the queue goes through.
+    assert expired.status_code == 401 and expired.is_json
+    assert stored(app) == []
+    # The agent logs in again; the page's old token no longer matches the new session...
     fresh = Auth(client)
     fresh.login(user.username)
+    refused = client.post("/api/v1/entries", json={"entries": queued}, headers={"X-CSRFToken": stale_token})
+    assert refused.status_code == 400 and refused.json["error"] == "csrf"
+    # ...so it fetches a fresh one, and the queue goes through.
     token = client.get("/api/v1/csrf").json["csrf_token"]
     sent = client.post("/api/v1/entries", json={"entries": queued}, headers={"X-CSRFToken": token})
     assert [r["status"] for r in sent.json["results"]] == ["created", "created"]
