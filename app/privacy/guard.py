@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
@@ -437,7 +437,7 @@ _BARE_M_CONTEXT = re.compile(r"(?:[A-Z]{2,}|[0-9])[\s,]*$")
 _LOWER_WORD = rf"[{_LETTER}][{_LETTER}'\-]*[{_LETTER}]"
 # Phrases after which any word, even lower-case, is a name.
 _INTRO_ANY = (
-    r"je\s+m'\s?app?ell?e|j'm'app?ell?e|mon\s+(?:pr[ée])?nom\s+(?:est|c'est)|"
+    r"je\s+m(?:'\s?|\s+)app?ell?e|j'm'app?ell?e|mon\s+(?:pr[ée])?nom\s+(?:est|c'est)|"
     r"son\s+(?:pr[ée])?nom\s+(?:est|c'est)|(?:nom\s+(?:de\s+famille|d'usage|de\s+naissance)"
     r"|nom\s*(?:et|/|,|&)\s*pr[ée]nom|pr[ée]nom\s*(?:et|/|,|&)\s*nom|pr[ée]nom|nom|identit[ée])\s*[:=]"
     r"|my\s+name\s+is|name\s*:"
@@ -448,7 +448,7 @@ _INTRO_CAP = (
     r"|du\s+nom\s+de|pr[ée]nom|(?:se|me)\s+(?:pr[ée])?nomme"
 )
 _INTRO_ANY_RE = re.compile(
-    rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_ANY}))\s*(?P<name>{_LOWER_WORD}(?:[\s\-]+{_NAME_WORD}|\s+{_CAPS_WORD})*)"
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_ANY}))(?![\w])\s*(?P<name>{_LOWER_WORD}(?:[\s\-]+{_NAME_WORD}|\s+{_CAPS_WORD})*)"
 )
 _INTRO_CAP_RE = re.compile(
     rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_CAP}))(?![\w])\s*:?\s*(?P<name>(?:{_NAME_WORD}|{_CAPS_WORD})"
@@ -552,6 +552,8 @@ def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
     if not text.strip():
         return []
     norm, index = _normalise(text)
+    if isinstance(allow, str):  # a lone string would otherwise be read char by char
+        allow = (allow,)
     allowed = _prepare_allow(tuple(allow)) if allow else None
     raw: list[tuple[str, int, int, str | None]] = []  # kind, start, end (in norm), e164
 
@@ -565,10 +567,10 @@ def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
     raw.extend(("iban", start, end, None) for start, end in iban_spans)
     for pattern in _EMAIL_RES:
         raw.extend(("email", m.start(), m.end(), None) for m in pattern.finditer(norm))
-    for start, end, e164 in _find_phones(norm):
+    for start, end, number in _find_phones(norm):
         # Digits inside a NIR or IBAN (even a mistyped one) are not a phone number.
         if not _overlaps((start, end), shaped):
-            raw.append(("phone", start, end, e164))
+            raw.append(("phone", start, end, number))
     raw.extend(("birth_date", start, end, None) for start, end in _find_birth_dates(norm))
     raw.extend(("address", start, end, None) for start, end in _find_addresses(norm))
     raw.extend(("name", start, end, None) for start, end in _find_names(norm))
