@@ -1,0 +1,105 @@
+"""Walk every route with every role: who gets in, who is turned away.
+
+The matrix below is written by hand from the issues, not read from the decorators: a route
+added without its line here fails test_every_route_is_in_the_matrix.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.conftest import Auth
+
+ROLES = ("agent", "counsellor", "director", "admin")
+EVERYONE = ROLES
+PUBLIC = "public"
+
+# endpoint -> roles allowed (PUBLIC: no login needed). Other roles must get 403;
+# anonymous visitors are sent to the login page (HTML) or get a JSON 401 (API).
+MATRIX: dict[str, tuple[str, ...] | str] = {
+    "static": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.set_language": PUBLIC,
+    "main.service_worker": PUBLIC,
+    "main.health": PUBLIC,
+    "api.openapi": PUBLIC,
+    "auth.logout_view": EVERYONE,
+    "main.home": EVERYONE,
+    "main.dashboard": EVERYONE,
+    "reception.index": ("agent", "director", "admin"),
+    "reception.tablet": ("agent", "director", "admin"),
+    "api.post_entries": ("agent", "director", "admin"),
+    "api.undo": ("agent", "director", "admin"),
+    "api.counts": EVERYONE,
+    "api.csrf_token": EVERYONE,
+    "admin.users": ("admin",),
+}
+
+# Values for URL parameters, per parameter name.
+SAMPLES = {
+    "code": "marseille-rdc",
+    "entry_id": str(uuid.uuid4()),
+    "filename": "static/css/app.css",
+}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        yield rule, method
+
+
+def url_for_rule(rule) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        value = SAMPLES.get(name, "1")
+        if name == "filename":
+            value = "css/app.css"
+        url = url.replace(f"<{name}>", value)
+        for converter in ("int", "path", "string", "uuid"):
+            url = url.replace(f"<{converter}:{name}>", value)
+    return url
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted({rule.endpoint for rule, _ in routes(app)} - set(MATRIX))
+    assert missing == [], f"routes without an access rule in the matrix: {missing}"
+
+
+def request(session_client, method, url, token):
+    if method == "GET":
+        return session_client.get(url)
+    return session_client.open(url, method=method, json={}, headers={"X-CSRFToken": token or ""},
+                               data=None)
+
+
+@pytest.mark.parametrize("role", ROLES + ("anonymous",))
+def test_each_role_reaches_only_its_routes(app, make_user, role):
+    client = app.test_client()
+    token = None
+    if role != "anonymous":
+        session = Auth(client)
+        session.login(make_user(role).username)
+        token = session.token
+    failures = []
+    for rule, method in routes(app):
+        allowed = MATRIX[rule.endpoint]
+        if rule.endpoint == "auth.logout_view":
+            continue  # logging out would end the walk; covered in test_auth
+        url = url_for_rule(rule)
+        response = request(client, method, url, token)
+        status = response.status_code
+        if allowed == PUBLIC or (role != "anonymous" and role in allowed):
+            if status in (401, 403) or status >= 500 or (status == 302 and "/login" in response.location):
+                failures.append(f"{role} refused at {method} {url}: {status}")
+        elif role == "anonymous":
+            is_api = url.startswith("/api/")
+            expected_ok = (status == 401 and response.is_json) if is_api else (
+                status == 302 and "/login" in response.location)
+            if not expected_ok:
+                failures.append(f"anonymous not sent to login at {method} {url}: {status}")
+        elif status != 403:
+            failures.append(f"{role} not refused at {method} {url}: {status}")
+    assert failures == []
