@@ -37,6 +37,8 @@ def configure(app: Flask, config_name: str, overrides: dict | None) -> None:
     app.config.from_object(CONFIGS[config_name])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
     app.config["REPORTS_DIR"] = str(PROJECT_ROOT / "reports")
     app.config.update(overrides or {})
@@ -51,8 +53,11 @@ def register_extensions(app: Flask) -> None:
     from app.database import init_engine
     from app.extensions import db
 
+    from app.security import check_login_before_csrf
+
     init_engine(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    check_login_before_csrf(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Paris")
     login_manager.init_app(app)
@@ -87,17 +92,15 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.interviews.api import bp as interviews_api_bp
     from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
     from app.reception.views import bp as reception_bp
     from app.reporting.views import bp as reporting_bp
     from app.stats.views import bp as stats_bp
 
-    from app.security import protect_api
-
-    protect_api(api_bp)
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
-                      api_bp, admin_bp):
+                      api_bp, interviews_api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
@@ -160,7 +163,7 @@ NAV_ITEMS = (
     ("stats.floor", _l("Tableau du jour"), ("agent", "counsellor", "director", "admin")),
     ("stats.dashboard", _l("Tableau de bord"), ("director", "admin")),
     ("reporting.index", _l("Rapports"), ("director", "admin")),
-    ("admin.users", _l("Comptes"), ("admin",)),
+    ("admin.users", _l("Administration"), ("admin",)),
 )
 
 ROLE_LABELS = {

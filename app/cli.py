@@ -37,8 +37,8 @@ def _by_code(model, code: str | None, what: str):
 @click.option("--name", "display_name", default="", help="Name shown in the staff UI.")
 def create_user(username, role, site_code, password, pole_code, partner_code, display_name):
     """Create a staff account."""
-    if len(password) < 8:
-        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    if len(password) < 10:
+        raise click.BadParameter("at least 10 characters", param_hint="--password")
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} already exists")
     user = User(

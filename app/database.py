@@ -19,7 +19,7 @@ def _wants_immediate(conn) -> bool:
     return has_request_context() and request.method not in SAFE_METHODS
 
 
-def _install_sqlite_listeners(engine: Engine) -> None:
+def _install_sqlite_listeners(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" listener emit BEGIN itself.
@@ -30,7 +30,7 @@ def _install_sqlite_listeners(engine: Engine) -> None:
         mode = cursor.fetchone()[0]
         if mode.lower() not in ("wal", "memory"):
             raise RuntimeError(f"SQLite refused WAL mode (got {mode!r})")
-        cursor.execute("PRAGMA synchronous = FULL")  # durability over raw speed
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_size_limit = 67108864")
         cursor.close()
@@ -46,4 +46,7 @@ def init_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _install_sqlite_listeners(engine)
+            synchronous = app.config.get("SQLITE_SYNCHRONOUS", "FULL")
+            if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+                raise RuntimeError(f"SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+            _install_sqlite_listeners(engine, synchronous)

@@ -53,23 +53,21 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def protect_api(blueprint) -> None:
-    """Check the session before the CSRF token on an API blueprint.
+def check_login_before_csrf(app) -> None:
+    """Turn away anonymous writes to protected views before the CSRF check runs.
 
-    A tablet whose session expired overnight must be told 401 (log in again, the queue
-    waits), not 400 for a token that could never have matched a session that is gone.
+    Must be registered before CSRFProtect. A tablet whose session expired overnight must be
+    told 401 (log in again, the queue waits), not 400 for a token that could never match a
+    session that is gone; a form posted after expiry goes to the login page likewise.
     """
-    from app.extensions import csrf
 
-    csrf.exempt(blueprint)
-
-    @blueprint.before_request
-    def _session_then_csrf():
-        if request.method in ("GET", "HEAD", "OPTIONS"):
+    @app.before_request
+    def _login_first():
+        view = app.view_functions.get(request.endpoint)
+        if request.method in ("GET", "HEAD", "OPTIONS") or view is None:
             return None
-        if not current_user.is_authenticated:
+        if getattr(view, "allowed_roles", None) and not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
-        csrf.protect()
         return None
 
 

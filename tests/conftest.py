@@ -65,19 +65,45 @@ def _clear(connection) -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     if connection.dialect.name == "postgresql":
         names = ", ".join(f'"{t.name}"' for t in tables)
-        connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
     else:
         for table in tables:
             connection.execute(table.delete())
 
 
-@pytest.fixture(autouse=True)
-def fresh_data(app):
-    """Start each test from an empty database holding only the seeded reference data."""
+@pytest.fixture(scope="session")
+def reference_snapshot(app):
+    """Seed once, and keep the seeded rows to restore them cheaply before each test."""
     with app.app_context():
         with db.engine.begin() as connection:
             _clear(connection)
         seed_reference()
+        db.session.remove()
+        with db.engine.connect() as connection:
+            return [(table, [dict(row._mapping) for row in connection.execute(table.select())])
+                    for table in db.metadata.sorted_tables]
+
+
+def _restore(connection, snapshot) -> None:
+    _clear(connection)
+    for table, rows in snapshot:
+        if rows:
+            connection.execute(table.insert(), rows)
+    if connection.dialect.name == "postgresql":
+        # Explicit ids were inserted: move each sequence past them.
+        for table, _rows in snapshot:
+            if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"COALESCE((SELECT MAX(id) FROM \"{table.name}\"), 0) + 1, false)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_data(app, reference_snapshot):
+    """Start each test from an empty database holding only the seeded reference data."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _restore(connection, reference_snapshot)
         db.session.remove()
     yield
     with app.app_context():

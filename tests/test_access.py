@@ -35,28 +35,58 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "api.counts": EVERYONE,
     "api.csrf_token": EVERYONE,
     "admin.users": ("admin",),
+    "admin.user_create": ("admin",),
+    "admin.user_edit": ("admin",),
+    "admin.user_deactivate": ("admin",),
+    "admin.user_reactivate": ("admin",),
+    "admin.user_reset_password": ("admin",),
+    "admin.reference_index": ("admin",),
+    "admin.reference_list": ("admin",),
+    "admin.reference_create": ("admin",),
+    "admin.reference_edit": ("admin",),
+    "admin.reference_deactivate": ("admin",),
+    "admin.reference_reactivate": ("admin",),
+    "admin.journal": ("admin",),
+    "interviews.new": ("counsellor",),
+    "interviews.my_day": ("counsellor",),
+    "interviews.recent": ("counsellor",),
+    "interviews.edit": ("counsellor",),
+    "interviews.delete": ("counsellor",),
+    "interviews_api.post_interviews": ("counsellor",),
+    "interviews.index": ("director",),
+    "stats.floor": EVERYONE,
+    "stats.floor_json": EVERYONE,
+    "stats.dashboard": ("director", "admin"),
+    "stats.dashboard_json": ("director", "admin"),
+    "reporting.index": ("director", "admin"),
+    "reporting.download": ("director", "admin"),
+    "reporting.compile_annual": ("director", "admin"),
+    "reporting.compile_raw": ("director", "admin"),
+    "reporting.compile_partner": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.
 SAMPLES = {
     "code": "marseille-rdc",
     "entry_id": str(uuid.uuid4()),
-    "filename": "static/css/app.css",
+    "interview_id": str(uuid.uuid4()),
+    "filename": "css/app.css",
+    "kind": "poles",
+    "name": "affluence_annuel_2025_marseille_internal.xlsx",
 }
 
 
 def routes(app):
+    """Yield every (rule, method) pair the app answers."""
     for rule in app.url_map.iter_rules():
-        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
-        yield rule, method
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
 
 
 def url_for_rule(rule) -> str:
     url = rule.rule
     for name in rule.arguments:
         value = SAMPLES.get(name, "1")
-        if name == "filename":
-            value = "css/app.css"
         url = url.replace(f"<{name}>", value)
         for converter in ("int", "path", "string", "uuid"):
             url = url.replace(f"<{converter}:{name}>", value)
@@ -71,8 +101,8 @@ def test_every_route_is_in_the_matrix(app):
 def request(session_client, method, url, token):
     if method == "GET":
         return session_client.get(url)
-    return session_client.open(url, method=method, json={}, headers={"X-CSRFToken": token or ""},
-                               data=None)
+    return session_client.open(url, method=method, data={"csrf_token": token or ""},
+                               headers={"X-CSRFToken": token or ""})
 
 
 @pytest.mark.parametrize("role", ROLES + ("anonymous",))

@@ -80,6 +80,15 @@ def test_same_id_twice_in_one_batch_is_stored_once(app, agent):
     assert len(stored(app)) == 1
 
 
+def test_same_id_with_two_payloads_in_one_batch_keeps_the_first_and_flags_the_second(app, agent):
+    first = entry(destination="emploi")
+    results = agent.post_json("/api/v1/entries", {"entries": [first, dict(first, destination="cyber")]}).json
+    assert [r["status"] for r in results["results"]] == ["created", "rejected"]
+    assert results["results"][1]["field"] == "id"
+    [row] = stored(app)
+    assert row.destination_kind == "pole"
+
+
 def test_same_id_with_other_payload_is_a_conflict_and_keeps_the_first(app, agent):
     first = entry(destination="emploi")
     agent.post_json("/api/v1/entries", {"entries": [first]})

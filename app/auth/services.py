@@ -32,11 +32,13 @@ def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
     if user is not None and is_locked(user):
         raise LoginRefused(_("Trop d'essais infructueux : compte bloqué quelques minutes."))
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
+    if user is None or not verify_password(user.password_hash, password):
         if user is not None:
             record_failure(user)
             db.session.commit()
         raise LoginRefused(_("Identifiant ou mot de passe incorrect."))
+    if not user.active:
+        raise LoginRefused(_("Ce compte est désactivé : adressez-vous à l'administration."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_logins = 0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.flow import ProfileMixin
-from app.models.reference import Outcome, Partner, Pole, Site, Theme
+from app.models.reference import Outcome, Partner, Pole, ProfileOption, Site, Theme
 from app.models.types import UTCDateTime, now_utc
 from app.models.users import User
 
@@ -59,6 +59,12 @@ class Interview(ProfileMixin, db.Model):
     pole: Mapped[Pole] = relationship()
     partner: Mapped[Partner] = relationship()
     counsellor: Mapped[User] = relationship(foreign_keys=[counsellor_id])
+    status: Mapped[Optional[ProfileOption]] = relationship(foreign_keys="Interview.status_id")
+    age_band: Mapped[Optional[ProfileOption]] = relationship(foreign_keys="Interview.age_band_id")
+    gender: Mapped[Optional[ProfileOption]] = relationship(foreign_keys="Interview.gender_id")
+    first_visit: Mapped[Optional[ProfileOption]] = relationship(
+        foreign_keys="Interview.first_visit_id"
+    )
     themes: Mapped[list[Theme]] = relationship(secondary=interview_themes, order_by=Theme.position)
     outcomes: Mapped[list["InterviewOutcome"]] = relationship(
         back_populates="interview", cascade="all, delete-orphan"

@@ -179,8 +179,8 @@ def parse_entry(raw, user: User, index: ReferenceIndex, now) -> dict:
             "created_by_id": user.id, "received_at": now}
 
 
-def _insert_ignoring_existing(rows: list[dict]) -> set[uuid.UUID]:
-    """Insert rows whose id is new; return the ids actually inserted.
+def _insert_ignoring_existing(rows: list[dict], model=FlowEntry) -> set[uuid.UUID]:
+    """Insert rows of model (FlowEntry by default) whose id is new; return the ids inserted.
 
     ON CONFLICT DO NOTHING lets the primary key arbitrate concurrent replays of one entry
     (check-then-insert does not: PITFALLS), and never raises on a duplicate.
@@ -189,7 +189,7 @@ def _insert_ignoring_existing(rows: list[dict]) -> set[uuid.UUID]:
         return set()
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(FlowEntry).on_conflict_do_nothing(index_elements=["id"]).returning(FlowEntry.id)
+    statement = insert(model).on_conflict_do_nothing(index_elements=["id"]).returning(model.id)
     return set(db.session.scalars(statement, rows))
 
 
@@ -226,7 +226,8 @@ def record_entries(batch: list, user: User) -> list[dict]:
         if entry_id in created and entry_id not in reported:
             result["status"] = "created"
             reported.add(entry_id)
-        elif existing.get(entry_id, row["payload_digest"]) == row["payload_digest"]:
+        # Compare with what is stored, or with the first copy of this id in the batch.
+        elif existing.get(entry_id, rows[entry_id]["payload_digest"]) == row["payload_digest"]:
             result["status"] = "duplicate"
         else:
             result.update(status="rejected", field="id",

@@ -1,0 +1,631 @@
+"""Recording counsellors' interviews: validated, screened for personal data, idempotent.
+
+Interviews follow the conventions of the tablet entries (app.reception.services): a UUID
+made by the browser, one result per item, ON CONFLICT DO NOTHING on the primary key. An
+outcome that points at another pole also writes a reorientation into the visitor flow,
+kept in step with the interview's corrections and deletion.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app.extensions import db
+from app.models import (
+    CHANNELS,
+    PROFILE_CATEGORIES,
+    AuditEvent,
+    FlowEntry,
+    Interview,
+    InterviewOutcome,
+    Outcome,
+    Partner,
+    Pole,
+    ProfileOption,
+    Site,
+    Theme,
+    User,
+    interview_themes,
+)
+from app.privacy import PersonalDataFound, ensure_clean
+from app.reception.services import (
+    MAX_CLOCK_AHEAD,
+    MAX_QUEUE_AGE,
+    Rejected,
+    _digest,
+    _insert_ignoring_existing,
+    parse_profile,
+)
+from app.timeutil import day_start_utc, local_day_and_hour, local_today, parse_instant, to_local, utcnow
+
+NOTE_MAX = 280
+MAX_DURATION = 480  # a working day; anything longer is a typing slip
+CORRECTION_DAYS = 7  # today and the six Paris days before it
+DEFAULT_DURATION = 30
+DEFAULT_CHANNEL = "in_person"
+FIELDS = frozenset({"id", "started_at", "duration_min", "channel", "site", "pole", "partner",
+                    "profile", "themes", "outcomes", "note"})
+# Control characters break exports (PITFALLS: openpyxl); line breaks may stay.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+# --------------------------------------------------------------------------------------
+# Reference data
+
+
+@dataclass
+class InterviewReference:
+    """The reference rows a form or a batch may name, looked up by code."""
+
+    sites: dict[str, Site]
+    poles: dict[str, Pole]
+    partners: dict[str, Partner]
+    themes: dict[str, Theme]
+    outcomes: dict[str, Outcome]
+    profile: dict[str, dict[str, ProfileOption]] = field(default_factory=dict)
+    # Partners' own phone numbers and addresses: not a visitor's personal data.
+    allow: tuple[str, ...] = ()
+
+    @classmethod
+    def load(cls, keep: Interview | None = None) -> "InterviewReference":
+        """Read the active rows, plus any inactive row the interview being corrected holds."""
+        def active(model, *order):
+            query = sa.select(model).where(model.active).order_by(*order, model.position)
+            return {row.code: row for row in db.session.scalars(query)}
+
+        profile: dict[str, dict[str, ProfileOption]] = {c: {} for c in PROFILE_CATEGORIES}
+        for option in db.session.scalars(
+            sa.select(ProfileOption).where(ProfileOption.active).order_by(ProfileOption.position)
+        ):
+            profile[option.category][option.code] = option
+        ref = cls(active(Site), active(Pole), active(Partner), active(Theme, Theme.pole_id),
+                  active(Outcome), profile)
+        ref.allow = tuple(
+            str(contact) for partner in ref.partners.values()
+            for contact in (partner.public_contacts or []) if contact
+        )
+        if keep is not None:
+            ref._keep(keep)
+        return ref
+
+    def _keep(self, interview: Interview) -> None:
+        """Let a correction keep references deactivated since the interview was recorded."""
+        self.sites.setdefault(interview.site.code, interview.site)
+        self.poles.setdefault(interview.pole.code, interview.pole)
+        self.partners.setdefault(interview.partner.code, interview.partner)
+        for theme in interview.themes:
+            self.themes.setdefault(theme.code, theme)
+        for item in interview.outcomes:
+            self.outcomes.setdefault(item.outcome.code, item.outcome)
+            if item.target_partner is not None:
+                self.partners.setdefault(item.target_partner.code, item.target_partner)
+            if item.target_pole is not None:
+                self.poles.setdefault(item.target_pole.code, item.target_pole)
+        for category in PROFILE_CATEGORIES:
+            option = getattr(interview, category)
+            if option is not None:
+                self.profile[category].setdefault(option.code, option)
+
+    def themes_of(self, pole: Pole) -> list[Theme]:
+        """Return the themes listed under a pole."""
+        return [theme for theme in self.themes.values() if theme.pole_id == pole.id]
+
+    def sites_for(self, user: User) -> list[Site]:
+        """Return the sites of the user's network: their site, its parent and siblings."""
+        root = user.site.parent_id or user.site_id
+        return [site for site in self.sites.values()
+                if site.id == root or site.parent_id == root or site.id == user.site_id]
+
+
+# --------------------------------------------------------------------------------------
+# Parsing one interview
+
+
+@dataclass
+class ParsedInterview:
+    """A validated interview: its row, theme ids and outcomes, ready to store."""
+
+    row: dict
+    theme_ids: list[int]
+    # (outcome, target partner id, target pole id)
+    outcomes: list[tuple[Outcome, int | None, int | None]]
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.row["id"]
+
+
+def paris_instant(day: date, clock: time) -> datetime:
+    """Return the UTC instant of a Paris wall-clock time, DST-correct.
+
+    Built on app.timeutil's helpers only: start of the Paris day, then correct the drift
+    a DST change in between introduces.
+    """
+    guess = day_start_utc(day) + timedelta(hours=clock.hour, minutes=clock.minute)
+    drift = datetime.combine(day, clock) - to_local(guess).replace(tzinfo=None)
+    return guess + drift
+
+
+def correction_start() -> date:
+    """Return the first Paris day whose interviews a counsellor may still correct."""
+    return local_today() - timedelta(days=CORRECTION_DAYS - 1)
+
+
+def clean_note(raw, allow: tuple[str, ...]) -> str:
+    """Return the note ready to store, or raise Rejected naming the data found and where.
+
+    The refusal carries the guard's message only: the note itself is never echoed.
+    """
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise Rejected("note", _("texte attendu"))
+    note = _CONTROL.sub(" ", raw.replace("\r\n", "\n")).strip()
+    if len(note) > NOTE_MAX:
+        raise Rejected("note", _("%(max)d caractères au plus (%(n)d saisis)", max=NOTE_MAX,
+                                 n=len(note)))
+    try:
+        ensure_clean(note, allow=allow)
+    except PersonalDataFound as found:
+        raise Rejected("note", str(found)) from None
+    return note
+
+
+def _reference(ref_map: dict, raw, field_name: str, default, unknown: str):
+    if raw in (None, ""):
+        # A default deactivated since (the counsellor's former pole...) must be chosen anew.
+        if default is None or ref_map.get(default.code) is not default:
+            raise Rejected(field_name, _("obligatoire"))
+        return default
+    row = ref_map.get(raw) if isinstance(raw, str) else None
+    if row is None:
+        raise Rejected(field_name, unknown % {"code": raw})
+    return row
+
+
+def _parse_themes(raw, pole: Pole, ref: InterviewReference) -> list[int]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise Rejected("themes", _("liste de codes attendue"))
+    ids: list[int] = []
+    for code in raw:
+        theme = ref.themes.get(code) if isinstance(code, str) else None
+        if theme is None:
+            raise Rejected("themes", _("thème inconnu « %(code)s »", code=code))
+        if theme.pole_id != pole.id:
+            raise Rejected("themes", _("« %(theme)s » ne relève pas du pôle « %(pole)s »",
+                                       theme=theme.label, pole=pole.label))
+        if theme.id not in ids:
+            ids.append(theme.id)
+    return sorted(ids)
+
+
+def _parse_outcomes(raw, pole: Pole, ref: InterviewReference):
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise Rejected("outcomes", _("liste attendue"))
+    parsed: list[tuple[Outcome, int | None, int | None]] = []
+    seen: set[str] = set()
+    for item in raw:
+        if isinstance(item, str):
+            item = {"code": item}
+        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
+            raise Rejected("outcomes", _("chaque suite est un code ou un objet {code, partner|pole}"))
+        code = item["code"]
+        outcome = ref.outcomes.get(code)
+        if outcome is None:
+            raise Rejected("outcomes", _("suite inconnue « %(code)s »", code=code))
+        if code in seen:
+            raise Rejected("outcomes", _("« %(label)s » en double", label=outcome.label))
+        seen.add(code)
+        name = f"outcomes.{code}"
+        extra = set(item) - {"code", outcome.target_kind}
+        if extra:
+            raise Rejected(name, _("« %(label)s » ne prend pas de « %(key)s »",
+                                   label=outcome.label, key=sorted(extra)[0]))
+        target_partner_id = target_pole_id = None
+        if outcome.target_kind == "partner":
+            partner = ref.partners.get(item.get("partner")) if isinstance(item.get("partner"), str) else None
+            if item.get("partner") in (None, ""):
+                raise Rejected(name, _("précisez vers quel organisme"))
+            if partner is None:
+                raise Rejected(name, _("organisme inconnu « %(code)s »", code=item.get("partner")))
+            target_partner_id = partner.id
+        elif outcome.target_kind == "pole":
+            target = ref.poles.get(item.get("pole")) if isinstance(item.get("pole"), str) else None
+            if item.get("pole") in (None, ""):
+                raise Rejected(name, _("précisez vers quel pôle"))
+            if target is None:
+                raise Rejected(name, _("pôle inconnu « %(code)s »", code=item.get("pole")))
+            if target.id == pole.id:
+                raise Rejected(name, _("le pôle de destination est celui de l'entretien"))
+            target_pole_id = target.id
+        parsed.append((outcome, target_partner_id, target_pole_id))
+    return sorted(parsed, key=lambda o: (o[0].position, o[0].id))
+
+
+def parse_interview(raw, user: User, ref: InterviewReference, now: datetime,
+                    editing: Interview | None = None) -> ParsedInterview:
+    """Validate one submitted interview; raise Rejected naming the field and the reason."""
+    if not isinstance(raw, dict):
+        raise Rejected("interview", _("doit être un objet"))
+    try:
+        interview_id = uuid.UUID(str(raw.get("id")))
+    except ValueError:
+        raise Rejected("id", _("doit être un UUID")) from None
+    unknown = sorted(set(raw) - FIELDS)
+    if unknown:
+        raise Rejected(unknown[0], _("champ inconnu"))
+    try:
+        started_at = parse_instant(raw.get("started_at"))
+    except (TypeError, ValueError):
+        raise Rejected("started_at", _("date ISO 8601 avec fuseau attendue")) from None
+    if started_at > now + MAX_CLOCK_AHEAD:
+        raise Rejected("started_at", _("dans le futur : vérifiez la date et l'heure"))
+    local_date, local_hour = local_day_and_hour(started_at)
+    if editing is not None and local_date < correction_start():
+        raise Rejected("started_at", _("au-delà des %(n)d derniers jours", n=CORRECTION_DAYS))
+    if started_at < now - MAX_QUEUE_AGE:
+        raise Rejected("started_at", _("trop ancienne (plus de 31 jours)"))
+    duration = raw.get("duration_min")
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION:
+        raise Rejected("duration_min", _("nombre de minutes entre 1 et %(max)d attendu",
+                                         max=MAX_DURATION))
+    channel = raw.get("channel")
+    if channel not in CHANNELS:
+        raise Rejected("channel", _("choisissez sur place, téléphone ou visio"))
+
+    owner = editing.counsellor if editing is not None else user
+    site = _reference(ref.sites, raw.get("site"), "site",
+                      editing.site if editing is not None else owner.site, _("site inconnu « %(code)s »"))
+    allowed_sites = {s.id for s in ref.sites_for(owner)} | ({editing.site_id} if editing else set())
+    if site.id not in allowed_sites:
+        raise Rejected("site", _("hors de votre réseau de sites"))
+    pole = _reference(ref.poles, raw.get("pole"), "pole", owner.pole if editing is None else None,
+                      _("pôle inconnu « %(code)s »"))
+    partner = _reference(ref.partners, raw.get("partner"), "partner",
+                         owner.partner if editing is None else None, _("organisme inconnu « %(code)s »"))
+    profile = parse_profile(raw.get("profile"), ref)
+    theme_ids = _parse_themes(raw.get("themes"), pole, ref)
+    outcomes = _parse_outcomes(raw.get("outcomes"), pole, ref)
+    note = clean_note(raw.get("note"), ref.allow)
+
+    values = {
+        "started_at": started_at,
+        "local_date": local_date,
+        "local_hour": local_hour,
+        "duration_min": duration,
+        "channel": channel,
+        "site_id": site.id,
+        "pole_id": pole.id,
+        "partner_id": partner.id,
+        "counsellor_id": owner.id,
+        **profile,
+        "note": note,
+    }
+    signature = {**values, "themes": theme_ids,
+                 "outcomes": [(o.id, partner_id, pole_id) for o, partner_id, pole_id in outcomes]}
+    row = {"id": interview_id, **values, "payload_digest": _digest(signature), "created_at": now}
+    return ParsedInterview(row, theme_ids, outcomes)
+
+
+# --------------------------------------------------------------------------------------
+# Reorientations written into the visitor flow
+
+
+def _flow_id(interview_id: uuid.UUID, outcome: Outcome) -> uuid.UUID:
+    """Name the flow entry an outcome makes: stable, so corrections find it again."""
+    return uuid.uuid5(interview_id, f"outcome:{outcome.code}")
+
+
+def _flow_values(values: dict, target_pole_id: int) -> dict:
+    """Return the reorientation a pole-targeted outcome adds to the visitor flow."""
+    flow = {
+        "kind": "reorientation",
+        "occurred_at": values["started_at"],
+        "local_date": values["local_date"],
+        "local_hour": values["local_hour"],
+        "site_id": values["site_id"],
+        "reception_point_id": None,
+        "destination_kind": "pole",
+        "destination_pole_id": target_pole_id,
+        "destination_partner_id": None,
+        "event_type_id": None,
+        "from_pole_id": values["pole_id"],
+        "party_size": 1,
+        **{f"{c}_id": values[f"{c}_id"] for c in PROFILE_CATEGORIES},
+    }
+    return {**flow, "payload_digest": _digest(flow)}
+
+
+def _interview_values(interview: Interview) -> dict:
+    return {
+        "started_at": interview.started_at, "local_date": interview.local_date,
+        "local_hour": interview.local_hour, "site_id": interview.site_id,
+        "pole_id": interview.pole_id,
+        **{f"{c}_id": getattr(interview, f"{c}_id") for c in PROFILE_CATEGORIES},
+    }
+
+
+def sync_reorientations(interview: Interview, user: User, now: datetime) -> None:
+    """Make the interview's reorientations in the visitor flow match its current state."""
+    existing = {entry.id: entry for entry in db.session.scalars(
+        sa.select(FlowEntry).where(FlowEntry.interview_id == interview.id))}
+    wanted: dict[uuid.UUID, dict] = {}
+    if interview.deleted_at is None:
+        values = _interview_values(interview)
+        for item in interview.outcomes:
+            if item.outcome.target_kind == "pole" and item.target_pole_id is not None:
+                wanted[_flow_id(interview.id, item.outcome)] = _flow_values(values, item.target_pole_id)
+    for flow_id, flow in wanted.items():
+        entry = existing.get(flow_id)
+        if entry is None:
+            db.session.add(FlowEntry(id=flow_id, interview_id=interview.id, created_by_id=user.id,
+                                     received_at=now, **flow))
+            continue
+        for name, value in flow.items():
+            setattr(entry, name, value)
+        entry.deleted_at = entry.deleted_by_id = None
+    for flow_id, entry in existing.items():
+        if flow_id not in wanted and entry.deleted_at is None:
+            entry.deleted_at = now
+            entry.deleted_by_id = user.id
+
+
+# --------------------------------------------------------------------------------------
+# Recording a batch
+
+
+def remember_defaults(user: User, parsed: ParsedInterview) -> None:
+    """Keep the counsellor's last channel and duration as the next form's defaults."""
+    account = db.session.get(User, user.id)
+    preferences = dict(account.preferences or {})
+    remembered = {"channel": parsed.row["channel"], "duration_min": parsed.row["duration_min"]}
+    if preferences.get("interview") != remembered:
+        preferences["interview"] = remembered
+        account.preferences = preferences  # reassigned: a JSON column does not track mutation
+
+
+def form_defaults(user: User) -> dict:
+    """Return the channel and duration the counsellor's form opens with."""
+    remembered = (user.preferences or {}).get("interview") or {}
+    channel = remembered.get("channel")
+    duration = remembered.get("duration_min")
+    return {
+        "channel": channel if channel in CHANNELS else DEFAULT_CHANNEL,
+        "duration_min": duration if isinstance(duration, int) and 0 < duration <= MAX_DURATION
+        else DEFAULT_DURATION,
+    }
+
+
+def _store_children(created: list[ParsedInterview], user: User, now: datetime) -> None:
+    """Insert the themes, outcomes and reorientations of newly created interviews."""
+    theme_rows = [{"interview_id": p.id, "theme_id": theme_id}
+                  for p in created for theme_id in p.theme_ids]
+    outcome_rows = [{"interview_id": p.id, "outcome_id": outcome.id,
+                     "target_partner_id": partner_id, "target_pole_id": pole_id}
+                    for p in created for outcome, partner_id, pole_id in p.outcomes]
+    flow_rows = [{"id": _flow_id(p.id, outcome), **_flow_values(p.row, pole_id),
+                  "interview_id": p.id, "created_by_id": user.id, "received_at": now}
+                 for p in created for outcome, _partner, pole_id in p.outcomes
+                 if outcome.target_kind == "pole"]
+    if theme_rows:
+        db.session.execute(sa.insert(interview_themes), theme_rows)
+    if outcome_rows:
+        db.session.execute(sa.insert(InterviewOutcome), outcome_rows)
+    _insert_ignoring_existing(flow_rows, FlowEntry)
+
+
+def record_interviews(batch: list, user: User) -> list[dict]:
+    """Store a batch of interviews; answer one result per item, in the same order."""
+    now = utcnow()
+    ref = InterviewReference.load()
+    results: list[dict] = []
+    parsed: dict[uuid.UUID, ParsedInterview] = {}
+    for raw in batch:
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            item = parse_interview(raw, user, ref, now)
+        except Rejected as rejected:
+            results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected",
+                            "field": rejected.field, "error": str(rejected)})
+            continue
+        results.append({"id": str(item.id), "status": None, "_item": item})
+        parsed.setdefault(item.id, item)
+    created_ids = _insert_ignoring_existing([p.row for p in parsed.values()], Interview)
+    created = [p for p in parsed.values() if p.id in created_ids]
+    _store_children(created, user, now)
+    if created:
+        remember_defaults(user, created[-1])
+    existing = {}
+    if len(created_ids) < len(parsed):
+        missing = [key for key in parsed if key not in created_ids]
+        existing = dict(db.session.execute(
+            sa.select(Interview.id, Interview.payload_digest).where(Interview.id.in_(missing))
+        ).all())
+    db.session.commit()
+    reported: set[uuid.UUID] = set()
+    for result in results:
+        item = result.pop("_item", None)
+        if item is None:
+            continue
+        digest = item.row["payload_digest"]
+        if item.id in created_ids and item.id not in reported:
+            result["status"] = "created"
+            reported.add(item.id)
+        elif existing.get(item.id, parsed[item.id].row["payload_digest"]) == digest:
+            result["status"] = "duplicate"
+        else:
+            result.update(status="rejected", field="id",
+                          error=_("id: déjà utilisé pour un autre entretien (conflit)"))
+    return results
+
+
+# --------------------------------------------------------------------------------------
+# Corrections
+
+
+def interview_for_correction(interview_id: uuid.UUID, user: User) -> Interview:
+    """Return the user's own live interview of the last 7 days; 404 or 403 otherwise."""
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.deleted_at is not None:
+        raise NotFound()
+    if interview.counsellor_id != user.id:
+        raise Forbidden()
+    if interview.local_date < correction_start():
+        raise Forbidden()
+    return interview
+
+
+def snapshot(interview: Interview) -> dict:
+    """Describe an interview by codes, for the audit trail; the note only as its length."""
+    return {
+        "started_at": interview.started_at.isoformat(),
+        "duration_min": interview.duration_min,
+        "channel": interview.channel,
+        "site": interview.site.code,
+        "pole": interview.pole.code,
+        "partner": interview.partner.code,
+        **{f"profile.{c}": getattr(interview, c).code if getattr(interview, c) else None
+           for c in PROFILE_CATEGORIES},
+        "themes": [theme.code for theme in interview.themes],
+        "outcomes": [outcome_code(item) for item in interview.outcomes],
+    }
+
+
+def outcome_code(item: InterviewOutcome) -> str:
+    """Spell an outcome as the audit shows it: code, or code:target."""
+    target = item.target_partner or item.target_pole
+    return f"{item.outcome.code}:{target.code}" if target is not None else item.outcome.code
+
+
+def _apply(interview: Interview, parsed: ParsedInterview) -> None:
+    for name in ("started_at", "local_date", "local_hour", "duration_min", "channel", "site_id",
+                 "pole_id", "partner_id", "note", *(f"{c}_id" for c in PROFILE_CATEGORIES)):
+        setattr(interview, name, parsed.row[name])
+    interview.themes = list(db.session.scalars(
+        sa.select(Theme).where(Theme.id.in_(parsed.theme_ids)).order_by(Theme.position)))
+    # Reuse the rows of outcomes kept: a delete-then-insert of the same outcome would meet
+    # the (interview, outcome) unique key before the delete is flushed.
+    current = {item.outcome_id: item for item in interview.outcomes}
+    kept = []
+    for outcome, partner_id, pole_id in parsed.outcomes:
+        item = current.get(outcome.id) or InterviewOutcome(outcome=outcome)
+        item.target_partner_id, item.target_pole_id = partner_id, pole_id
+        kept.append(item)
+    interview.outcomes = kept
+
+
+def update_interview(interview: Interview, raw: dict, user: User) -> dict:
+    """Correct an interview; audit what changed (never the note's text); return the changes."""
+    now = utcnow()
+    ref = InterviewReference.load(keep=interview)
+    parsed = parse_interview({**raw, "id": str(interview.id)}, user, ref, now, editing=interview)
+    before, note_before = snapshot(interview), interview.note
+    _apply(interview, parsed)
+    db.session.flush()
+    db.session.expire(interview, ["themes", "outcomes", "site", "pole", "partner",
+                                  *PROFILE_CATEGORIES])
+    after = snapshot(interview)
+    changes = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    if interview.note != note_before:
+        # The note may only be said to have changed: its text never enters the audit.
+        changes["note"] = {"changed": True}
+    if not changes:
+        db.session.rollback()
+        return {}
+    interview.updated_at = now
+    sync_reorientations(interview, user, now)
+    db.session.add(AuditEvent(user_id=user.id, at=now, action="update", target_type="interview",
+                              target_id=str(interview.id), changes=changes))
+    db.session.commit()
+    return changes
+
+
+def delete_interview(interview: Interview, user: User) -> None:
+    """Soft-delete an interview and its reorientations; audit it."""
+    now = utcnow()
+    interview.deleted_at = now
+    interview.deleted_by_id = user.id
+    sync_reorientations(interview, user, now)
+    db.session.add(AuditEvent(user_id=user.id, at=now, action="delete", target_type="interview",
+                              target_id=str(interview.id),
+                              changes={"deleted_at": [None, now.isoformat()]}))
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def _with_details(query):
+    return query.options(
+        selectinload(Interview.themes), selectinload(Interview.pole),
+        selectinload(Interview.partner), selectinload(Interview.site),
+        selectinload(Interview.counsellor),
+        selectinload(Interview.outcomes).selectinload(InterviewOutcome.outcome),
+        selectinload(Interview.outcomes).selectinload(InterviewOutcome.target_partner),
+        selectinload(Interview.outcomes).selectinload(InterviewOutcome.target_pole),
+        *(selectinload(getattr(Interview, c)) for c in PROFILE_CATEGORIES),
+    )
+
+
+_LIVE = Interview.deleted_at.is_(None)
+
+
+def counsellor_interviews(user: User, first: date, last: date) -> list[Interview]:
+    """Return the counsellor's live interviews of the Paris days first..last, newest first."""
+    return list(db.session.scalars(_with_details(
+        sa.select(Interview)
+        .where(Interview.counsellor_id == user.id, _LIVE,
+               Interview.local_date.between(first, last))
+        .order_by(Interview.started_at.desc()))))
+
+
+def day_summary(user: User, day: date) -> list[tuple[str, int, int]]:
+    """Return (pole label, interviews, minutes) of the counsellor's day, per pole."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Pole.label, sa.func.count(Interview.id), sa.func.sum(Interview.duration_min))
+        .join(Pole, Pole.id == Interview.pole_id)
+        .where(Interview.counsellor_id == user.id, _LIVE, Interview.local_date == day)
+        .group_by(Pole.id, Pole.label, Pole.position).order_by(Pole.position))]
+
+
+@dataclass
+class InterviewFilters:
+    """What the director's list is narrowed to."""
+
+    first: date
+    last: date
+    site_id: int | None = None
+    pole_id: int | None = None
+    partner_id: int | None = None
+    channel: str | None = None
+
+
+def search_interviews(filters: InterviewFilters, page: int, per_page: int):
+    """Return (interviews of the page, total count, total minutes) matching the filters."""
+    conditions = [_LIVE, Interview.local_date.between(filters.first, filters.last)]
+    for column, value in ((Interview.site_id, filters.site_id), (Interview.pole_id, filters.pole_id),
+                          (Interview.partner_id, filters.partner_id),
+                          (Interview.channel, filters.channel)):
+        if value:
+            conditions.append(column == value)
+    total, minutes = db.session.execute(
+        sa.select(sa.func.count(Interview.id), sa.func.coalesce(sa.func.sum(Interview.duration_min), 0))
+        .where(*conditions)).one()
+    rows = list(db.session.scalars(_with_details(
+        sa.select(Interview).where(*conditions)
+        .order_by(Interview.started_at.desc(), Interview.id)
+        .offset((page - 1) * per_page).limit(per_page))))
+    return rows, total, minutes
