@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -83,6 +83,8 @@ def select_locale() -> str:
 
     Shared tablets often ship set to English; the floor speaks French unless someone asks.
     """
+    if not has_request_context():
+        return "fr"  # CLI commands and scheduled reports write French
     chosen = request.args.get("lang") or session.get("lang")
     return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
 
