@@ -77,9 +77,40 @@
     }, function () { return { state: 'network', status: response.status }; });
   }
 
+  var TIMEOUT_MS = 20000;
+
+  /* fetch() with a deadline: a half-open Wi-Fi connection must not hang the queue forever. */
+  function fetchWithin(url, options) {
+    if (typeof AbortController === 'undefined') { return fetch(url, options); }
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, TIMEOUT_MS);
+    options.signal = controller.signal;
+    return fetch(url, options).then(function (response) {
+      clearTimeout(timer);
+      return response;
+    }, function (error) {
+      clearTimeout(timer);
+      throw error;
+    });
+  }
+
+  /* One API call at a time from this page. A counts snapshot then always falls wholly
+   * before or wholly after each batch it sent, so the page can tell what it holds. */
+  var lane = Promise.resolve();
+  var lastStart = 0;
+  function oneAtATime(task) {
+    var run = lane.then(function () {
+      // Strictly increasing start times, even for two calls within one millisecond.
+      lastStart = Math.max(Date.now(), lastStart + 1);
+      return task(lastStart);
+    });
+    lane = run.then(function () {}, function () {});
+    return run;
+  }
+
   function refreshToken() {
-    return fetch('/api/v1/csrf', { credentials: 'same-origin', redirect: 'manual',
-                                   headers: { Accept: 'application/json' } })
+    return fetchWithin('/api/v1/csrf', { credentials: 'same-origin', redirect: 'manual',
+                                         headers: { Accept: 'application/json' } })
       .then(readJSON)
       .then(function (result) {
         if (result.state === 'ok' && result.data.csrf_token) { setCsrfToken(result.data.csrf_token); }
@@ -87,9 +118,8 @@
       }, function () { return 'network'; });
   }
 
-  /* POST JSON; resolve to {state: ok|error|auth|network, status, data}. Never rejects. */
-  function postJSON(url, body, retried) {
-    return fetch(url, {
+  function sendPost(url, body, retried) {
+    return fetchWithin(url, {
       method: 'POST',
       credentials: 'same-origin',
       redirect: 'manual',
@@ -103,16 +133,33 @@
         if (!csrfFailed || retried) { return result; }
         // The token no longer matches the session (new login, expired session): get a new one.
         return refreshToken().then(function (state) {
-          if (state === 'ok') { return postJSON(url, body, true); }
+          if (state === 'ok') { return sendPost(url, body, true); }
           return { state: state === 'auth' ? 'auth' : 'network' };
         });
       });
   }
 
+  /* POST JSON; resolve to {state: ok|error|auth|network, status, data, startedAt}. Never rejects. */
+  function postJSON(url, body) {
+    return oneAtATime(function (startedAt) {
+      return sendPost(url, body, false).then(function (result) {
+        result.startedAt = startedAt;
+        return result;
+      });
+    });
+  }
+
+  /* GET JSON; resolve like postJSON. */
   function getJSON(url) {
-    return fetch(url, { credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
-                        headers: { Accept: 'application/json' } })
-      .then(readJSON, function () { return { state: 'network' }; });
+    return oneAtATime(function (startedAt) {
+      return fetchWithin(url, { credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
+                                headers: { Accept: 'application/json' } })
+        .then(readJSON, function () { return { state: 'network' }; })
+        .then(function (result) {
+          result.startedAt = startedAt;
+          return result;
+        });
+    });
   }
 
   /* A queue of items for one batch endpoint, e.g. /api/v1/entries with key "entries". */
@@ -123,6 +170,7 @@
     this.batchSize = options.batchSize || 100;
     this.onResult = options.onResult || function () {};
     this.onState = options.onState || function () {};
+    this.onDelivered = options.onDelivered || function () {};
     this.flushing = null;
     this.authNeeded = false;
     this.online = navigator.onLine;
@@ -161,11 +209,13 @@
     var self = this;
     if (this.flushing) { this.again = true; return this.flushing; }
     this.again = false;
-    this.flushing = this.sendBatches().then(function (outcome) {
+    // A storage failure must not leave a flush pending forever: that would stop every retry.
+    this.flushing = this.sendBatches().catch(function () { return 'network'; }).then(function (outcome) {
       self.flushing = null;
-      if (outcome === 'network') {
-        self.online = false;
-        self.schedule(self.retryDelay);
+      if (outcome === 'network' || outcome === 'error') {
+        // 'error': the server answered but failed (5xx): online, yet the queue must wait.
+        self.online = outcome === 'error';
+        self.schedule(self.again ? 0 : self.retryDelay);
         self.retryDelay = Math.min(self.retryDelay * 2, 30000);
       } else if (outcome === 'ok') {
         self.online = true;
@@ -186,19 +236,25 @@
       var payload = {};
       payload[self.key] = batch.map(function (item) { return item.body; });
       return postJSON(self.url, payload).then(function (result) {
-        self.inFlightIds = null;
-        if (result.state === 'auth') { self.authNeeded = true; self.online = true; return 'auth'; }
-        self.authNeeded = false;
-        if (result.state !== 'ok' || !result.data || !Array.isArray(result.data.results)) {
-          return 'network';
+        if (result.state === 'auth') { self.inFlightIds = null; self.authNeeded = true; self.online = true; return 'auth'; }
+        // A network failure says nothing about the session: keep what the last answer told.
+        if (result.state !== 'network') { self.authNeeded = false; }
+        var results = result.data && result.data.results;
+        if (result.state !== 'ok' || !Array.isArray(results) || results.length !== batch.length) {
+          self.inFlightIds = null;
+          return result.state === 'network' ? 'network' : 'error';
         }
         self.online = true;
         // Acknowledged (created, duplicate or refused for good): drop from the queue.
-        return Promise.all(result.data.results.map(function (res, i) {
-          var item = batch[i];
-          self.onResult(item.body, res);
-          return storage.remove(self.store, item.id);
-        })).then(function () { return items.length > batch.length ? self.sendBatches() : 'ok'; });
+        return Promise.all(results.map(function (res, i) {
+          return storage.remove(self.store, batch[i].id).then(function () {
+            self.onResult(batch[i].body, res, result.startedAt);
+          });
+        })).then(function () {
+          self.inFlightIds = null;
+          self.onDelivered(batch.length);
+          return items.length > batch.length ? self.sendBatches() : 'ok';
+        });
       });
     });
   };
@@ -215,6 +271,8 @@
     document.addEventListener('visibilitychange', function () {
       if (document.visibilityState === 'visible') { self.flush(); }
     });
+    // Coming back to the tab after logging in again elsewhere sends what waited.
+    window.addEventListener('focus', function () { self.flush(); });
     setInterval(function () { self.flush(); }, intervalMs || 15000);
     return this.flush();
   };
@@ -234,10 +292,21 @@
     return date.toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
   }
 
+  /* Register the service worker and have it keep a copy of this page for offline reloads. */
   function registerServiceWorker() {
-    if ('serviceWorker' in navigator) {
-      navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
-    }
+    if (!('serviceWorker' in navigator)) { return; }
+    // A page served through the worker is already kept; the first visit is not.
+    var controlled = Boolean(navigator.serviceWorker.controller);
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (!controlled && registration.active) {
+        // ...nor the scripts and styles it loaded: hand the worker the list to keep as well.
+        var assets = performance.getEntriesByType('resource').map(function (entry) { return entry.name; })
+          .filter(function (url) { return url.indexOf(location.origin + '/static/') === 0; });
+        registration.active.postMessage({ type: 'keep-page', url: location.pathname + location.search,
+                                          assets: assets });
+      }
+    });
   }
 
   window.AffluenceOutbox = {

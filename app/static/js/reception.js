@@ -6,51 +6,113 @@
   var config = JSON.parse(document.getElementById('tablet-config').textContent);
   var t = JSON.parse(document.getElementById('tablet-i18n').textContent);
   var point = config.receptionPoint;
-  var RECENT_KEEP = 12;
+  var RECENT_SHOWN = 12;
+  var RECENT_KEPT = 36;
   var DOUBLE_TAP_MS = 300;
+  var COUNTS_KEY = 'affluence.counts.' + config.site;
 
   var state = {
     mode: 'arrival',
     fromPole: null,
     profile: {},
     party: 1,
-    serverCounts: null,
+    // Today's counts as the server last gave them, and what the server confirmed since
+    // (entries stored, undos applied) that this snapshot may not hold yet.
+    snapshot: null,
+    settled: [],
     pendingEntries: [],
     pendingUndos: [],
-    lastTap: {}
+    lastTap: {},
+    // Which calls last met an expired session: the queue's batches, the counts, the undos.
+    authNeeded: { entries: false, counts: false, undo: false }
   };
 
   var labels = {};
   config.poles.forEach(function (p) { labels[p.code] = p.short; });
   config.partners.forEach(function (p) { labels['partner:' + p.code] = p.label; });
-  ['documentation', 'cyber', 'event', 'desk'].forEach(function (code) { labels[code] = t[code]; });
+  config.fixed.forEach(function (code) { labels[code] = t[code]; });
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
+  function today() { return O.parisDay(new Date()); }
 
   /* ---------- queues ---------- */
 
   var entries = new O.Outbox({
     store: 'entries', url: '/api/v1/entries', key: 'entries',
-    onResult: function (body, result) {
-      var status = result.status === 'rejected' ? 'rejected' : 'sent';
-      updateRecent(body.id, { state: status, error: result.error || '' });
-      if (status === 'rejected') { toast(t.rejected + ' : ' + result.error, true); }
+    onResult: function (body, result, sentAt) {
+      state.pendingEntries = state.pendingEntries.filter(function (b) { return b.id !== body.id; });
+      if (result.status === 'rejected') {
+        updateRecent(body.id, { state: 'rejected', error: result.error || '' });
+        toast(t.rejected + ' : ' + (result.error || ''), true);
+        return;
+      }
+      settle(body, 1, sentAt);
+      var item = findRecent(body.id);
+      if (item && item.state === 'undone') {
+        // Undone while its batch was already on the way: cancel it on the server too.
+        queueUndo(body);
+        return;
+      }
+      updateRecent(body.id, { state: 'sent', error: '' });
     },
+    onDelivered: function () { scheduleCounts(); },
     onState: function (s) { renderStatus(s); }
   });
 
   /* ---------- counts ---------- */
 
-  function today() { return O.parisDay(new Date()); }
+  function saveCounts() {
+    try {
+      localStorage.setItem(COUNTS_KEY, JSON.stringify({ date: today(), snapshot: state.snapshot,
+                                                        settled: state.settled }));
+    } catch (e) { /* counts are a display aid; the queue is what must survive */ }
+  }
+
+  function loadCounts() {
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(COUNTS_KEY) || 'null'); } catch (e) { saved = null; }
+    if (saved && saved.date === today()) {
+      state.snapshot = saved.snapshot;
+      state.settled = saved.settled || [];
+    }
+  }
+
+  /* Remember a change the server confirmed; at is when the request that made it started. */
+  function settle(body, sign, at) {
+    state.settled.push({ body: body, sign: sign, at: at });
+    saveCounts();
+  }
+
+  var countsBusy = false;
+  var countsAgain = false;
+  var countsTimer = null;
+
+  function scheduleCounts() {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(refreshCounts, 200);
+  }
 
   function refreshCounts() {
-    return O.getJSON('/api/v1/counts?date=' + today() + '&site=' + encodeURIComponent(config.site))
-      .then(function (result) {
-        if (result.state === 'ok') { state.serverCounts = result.data; }
-        if (result.state === 'auth') { showSessionBanner(true); }
-        return reloadPending();
-      });
+    if (countsBusy) { countsAgain = true; return Promise.resolve(); }
+    countsBusy = true;
+    var url = '/api/v1/counts?date=' + today() + '&site=' + encodeURIComponent(config.site);
+    return O.getJSON(url).then(function (result) {
+      // Offline says nothing about the session: keep what the last answer told.
+      if (result.state !== 'network') { state.authNeeded.counts = result.state === 'auth'; }
+      showSessionBanner();
+      if (result.state === 'ok') {
+        state.snapshot = result.data;
+        // API calls go one at a time, so a change whose request started before this one is
+        // in the snapshot, and one that started after is not.
+        state.settled = state.settled.filter(function (s) { return s.at > result.startedAt; });
+        saveCounts();
+      }
+      return reloadPending();
+    }).catch(function () {}).then(function () {
+      countsBusy = false;
+      if (countsAgain) { countsAgain = false; return refreshCounts(); }
+    });
   }
 
   function reloadPending() {
@@ -69,7 +131,8 @@
     var counts = {};
     var total = 0;
     var reorientations = 0;
-    var server = state.serverCounts;
+    var day = today();
+    var server = state.snapshot && state.snapshot.date === day ? state.snapshot : null;
     if (server) {
       Object.keys(server.by_destination).forEach(function (code) {
         var key = code.indexOf('partner:') === 0 ? 'partner' : code;
@@ -78,7 +141,6 @@
       total = server.total;
       reorientations = server.reorientations;
     }
-    var day = today();
     function apply(body, sign) {
       if (O.parisDay(new Date(body.occurred_at)) !== day) { return; }
       var size = body.party_size || 1;
@@ -86,13 +148,14 @@
       counts[destinationKey(body)] = (counts[destinationKey(body)] || 0) + sign * size;
       total += sign * size;
     }
+    state.settled.forEach(function (s) { apply(s.body, s.sign); });
     state.pendingEntries.forEach(function (body) { apply(body, 1); });
     state.pendingUndos.forEach(function (op) { if (op.entry) { apply(op.entry, -1); } });
     $all('[data-count-for]').forEach(function (el) {
-      el.textContent = counts[el.getAttribute('data-count-for')] || 0;
+      el.textContent = Math.max(0, counts[el.getAttribute('data-count-for')] || 0);
     });
-    $('#total-today').textContent = total;
-    $('#reorientations-today').textContent = reorientations;
+    $('#total-today').textContent = Math.max(0, total);
+    $('#reorientations-today').textContent = Math.max(0, reorientations);
   }
 
   /* ---------- status ---------- */
@@ -105,15 +168,15 @@
     net.className = 'pill ' + (online ? 'pill-online' : 'pill-offline');
     var queue = $('#queue-status');
     queue.textContent = s.pending ? s.pending + ' ' + t.pending : t.allSent;
-    queue.className = 'pill ' + (s.pending ? 'pill-pending' : '');
-    showSessionBanner(s.authNeeded);
+    queue.className = 'pill ' + (s.pending ? 'pill-pending' : 'pill-done');
+    state.authNeeded.entries = Boolean(s.authNeeded);
+    showSessionBanner();
     reloadPending();
   }
 
-  function showSessionBanner(show) {
-    var banner = $('#session-banner');
-    banner.hidden = !show;
-    if (show) { $('span', banner).textContent = t.sessionExpired; }
+  function showSessionBanner() {
+    var needed = state.authNeeded;
+    $('#session-banner').hidden = !(needed.entries || needed.counts || needed.undo);
   }
 
   var toastTimer = null;
@@ -140,11 +203,12 @@
 
   function describe(body) {
     var label = labels[body.destination] || body.destination;
-    if (body.kind === 'reorientation') { label = labels[body.from_pole] + ' → ' + label; }
+    if (body.kind === 'reorientation') { label = (labels[body.from_pole] || body.from_pole) + ' → ' + label; }
     if (body.event_type) {
       var ev = config.eventTypes.filter(function (e) { return e.code === body.event_type; })[0];
       if (ev) { label += ' · ' + ev.label; }
     }
+    if (body.party_size > 1) { label += ' · ' + body.party_size + ' ' + t.persons; }
     return label;
   }
 
@@ -152,26 +216,33 @@
     var list = $('#recent-list');
     list.textContent = '';
     var undoMs = config.undoMinutes * 60000;
-    recent.slice(0, RECENT_KEEP).forEach(function (item) {
+    var shown = recent.slice(0, RECENT_SHOWN);
+    $('#recent-empty').hidden = shown.length > 0;
+    shown.forEach(function (item) {
       var li = document.createElement('li');
       li.className = 'recent-item recent-' + item.state;
       li.setAttribute('data-entry-id', item.id);
-      var time = new Date(item.body.occurred_at).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
+      var time = document.createElement('time');
+      time.className = 'recent-time';
+      time.dateTime = item.body.occurred_at;
+      time.textContent = new Date(item.body.occurred_at).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
       var what = document.createElement('span');
       what.className = 'recent-what';
-      what.textContent = time + ' · ' + describe(item.body) + (item.body.party_size > 1 ? ' · ' + item.body.party_size + ' ' + t.persons : '');
+      what.textContent = describe(item.body);
       var badge = document.createElement('span');
       badge.className = 'badge badge-' + item.state;
       badge.textContent = { waiting: t.waiting, sent: t.sent, rejected: t.rejected, undone: t.undone }[item.state];
       if (item.error) { badge.title = item.error; }
+      li.appendChild(time);
       li.appendChild(what);
       li.appendChild(badge);
       var fresh = Date.now() - item.queuedAt < undoMs;
       if (fresh && (item.state === 'waiting' || item.state === 'sent')) {
         var button = document.createElement('button');
         button.type = 'button';
-        button.className = 'btn btn-quiet btn-undo';
+        button.className = 'btn btn-undo';
         button.textContent = t.undo;
+        button.setAttribute('aria-label', t.undo + ' : ' + time.textContent + ' ' + what.textContent);
         button.addEventListener('click', function () { undo(item); });
         li.appendChild(button);
       }
@@ -179,8 +250,12 @@
     });
   }
 
+  function findRecent(id) {
+    return recent.filter(function (r) { return r.id === id; })[0];
+  }
+
   function updateRecent(id, changes) {
-    var item = recent.filter(function (r) { return r.id === id; })[0];
+    var item = findRecent(id);
     if (!item) { return; }
     Object.keys(changes).forEach(function (k) { item[k] = changes[k]; });
     O.storage.put('recent', item).catch(function () {});
@@ -192,71 +267,92 @@
     recent.unshift(item);
     O.storage.put('recent', item).catch(function () {});
     // Forget old ones so the store stays small.
-    recent.slice(RECENT_KEEP * 3).forEach(function (old) { O.storage.remove('recent', old.id); });
-    recent = recent.slice(0, RECENT_KEEP * 3);
+    recent.slice(RECENT_KEPT).forEach(function (old) { O.storage.remove('recent', old.id); });
+    recent = recent.slice(0, RECENT_KEPT);
     renderRecent();
   }
 
   /* ---------- undo ---------- */
 
   function undo(item) {
-    if (item.state === 'waiting' && !entries.isInFlight(item.id)) {
-      // Never sent: forgetting it locally is the whole undo.
-      entries.remove(item.id).then(function () {
-        updateRecent(item.id, { state: 'undone' });
-        entries.report();
+    updateRecent(item.id, { state: 'undone' });
+    if (!entries.isInFlight(item.id)) {
+      entries.pending().then(function (items) {
+        var queued = items.some(function (queuedItem) { return queuedItem.id === item.id; });
+        if (!queued || entries.isInFlight(item.id)) { return queueUndo(item.body); }
+        // Never sent: forgetting it locally is the whole undo. Should its batch leave in the
+        // meantime anyway, onResult sees it 'undone' and cancels it on the server.
+        return entries.remove(item.id).then(function () { return entries.report(); });
       });
       return;
     }
-    var op = { id: item.id, entry: item.body, queuedAt: Date.now() };
-    O.storage.put('undo', op).catch(function () {}).then(function () {
-      updateRecent(item.id, { state: 'undone' });
-      reloadPending();
-      flushUndos();
+    queueUndo(item.body);
+  }
+
+  function queueUndo(body) {
+    var op = { id: body.id, entry: body, queuedAt: Date.now() };
+    return O.storage.put('undo', op).catch(function () {}).then(function () {
+      return reloadPending();
+    }).then(flushUndos);
+  }
+
+  var undoFlushing = null;
+  var undoAgain = false;
+
+  function sendUndo(op) {
+    return O.postJSON('/api/v1/entries/' + op.id + '/undo', {}).then(function (result) {
+      if (result.state !== 'network') { state.authNeeded.undo = result.state === 'auth'; }
+      showSessionBanner();
+      if (result.state === 'network' || result.state === 'auth') { return false; }
+      if (result.state === 'ok') {
+        settle(op.entry, -1, result.startedAt);
+      } else if (result.status !== 404) {
+        // Too late, or not this agent's entry: it stays counted.
+        updateRecent(op.id, { state: 'sent' });
+        toast((result.data && result.data.message) || t.undoTooLate, true);
+      }
+      return O.storage.remove('undo', op.id).then(function () { return true; });
     });
   }
 
-  var undoFlushing = false;
+  /* Send the queued undos, each after the entry it cancels has reached the server. */
   function flushUndos() {
-    if (undoFlushing) { return Promise.resolve(); }
-    undoFlushing = true;
-    // An undo must reach the server after the entry it cancels.
-    return entries.flush().then(function () { return O.storage.all('undo'); }).then(function (ops) {
-      return ops.reduce(function (chain, op) {
-        return chain.then(function (proceed) {
-          if (!proceed) { return false; }
-          return O.postJSON('/api/v1/entries/' + op.id + '/undo', {}).then(function (result) {
-            if (result.state === 'network' || result.state === 'auth') {
-              if (result.state === 'auth') { showSessionBanner(true); }
-              return false;
-            }
-            if (result.state === 'error') {
-              updateRecent(op.id, { state: 'sent' });
-              toast((result.data && result.data.message) || t.undoTooLate, true);
-            }
-            return O.storage.remove('undo', op.id).then(function () { return true; });
+    if (undoFlushing) { undoAgain = true; return undoFlushing; }
+    var sent = 0;
+    undoFlushing = O.storage.all('undo').then(function (ops) {
+      if (!ops.length) { return null; }
+      return entries.flush().then(function (outcome) {
+        if (outcome !== 'ok') { return null; }
+        return ops.reduce(function (chain, op) {
+          return chain.then(function (proceed) {
+            if (!proceed) { return false; }
+            sent += 1;
+            return sendUndo(op);
           });
-        });
-      }, Promise.resolve(true));
+        }, Promise.resolve(true));
+      });
+    }).catch(function () {}).then(function () {
+      undoFlushing = null;
+      if (sent) { scheduleCounts(); }
+      return reloadPending();
     }).then(function () {
-      undoFlushing = false;
-      return refreshCounts();
-    }, function () { undoFlushing = false; });
+      if (undoAgain) { undoAgain = false; return flushUndos(); }
+    });
+    return undoFlushing;
   }
 
   /* ---------- taps ---------- */
-
-  function currentProfile() {
-    var profile = {};
-    Object.keys(state.profile).forEach(function (k) { profile[k] = state.profile[k]; });
-    return profile;
-  }
 
   function resetStrip() {
     state.profile = {};
     state.party = 1;
     $all('.chip[data-category]').forEach(function (chip) { chip.setAttribute('aria-pressed', 'false'); });
-    $('#party-size').textContent = '1';
+    renderParty();
+  }
+
+  function renderParty() {
+    $('#party-size').textContent = String(state.party);
+    $('.step[data-step="-1"]').disabled = state.party <= 1;
   }
 
   function log(kind, destination, extra) {
@@ -268,16 +364,16 @@
       destination: destination,
       party_size: state.party
     };
-    if (kind === 'arrival') {
-      var profile = currentProfile();
-      if (Object.keys(profile).length) { body.profile = profile; }
+    if (kind === 'arrival' && Object.keys(state.profile).length) {
+      body.profile = {};
+      Object.keys(state.profile).forEach(function (k) { body.profile[k] = state.profile[k]; });
     }
     Object.keys(extra || {}).forEach(function (k) { if (extra[k]) { body[k] = extra[k]; } });
-    // Feedback first (optimistic), storage right after.
+    // Feedback first (optimistic), storage right after: the agent never waits for the network.
     state.pendingEntries.push(body);
     renderCounts();
     rememberRecent(body);
-    toast('✓ ' + t.recorded + ' : ' + describe(body) + (body.party_size > 1 ? ' · ' + body.party_size + ' ' + t.persons : ''));
+    toast('✓ ' + t.recorded + ' : ' + describe(body));
     resetStrip();
     entries.add(body).then(function () { return entries.report(); });
   }
@@ -298,18 +394,36 @@
   }
 
   function closePickers() {
-    $all('dialog.picker').forEach(function (d) { if (d.open) { d.close ? d.close() : d.removeAttribute('open'); } });
+    $all('dialog.picker').forEach(function (d) { if (d.open) { if (d.close) { d.close(); } else { d.removeAttribute('open'); } } });
+  }
+
+  function setMode(mode) {
+    state.mode = mode;
+    $all('.seg[data-mode]').forEach(function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-mode') === mode)); });
+    $('#arrival-panel').hidden = mode !== 'arrival';
+    $('#reorientation-panel').hidden = mode !== 'reorientation';
+    // A reorientation carries no profile: only the party size stays on screen.
+    $('.profile-strip').classList.toggle('is-reorientation', mode !== 'arrival');
+    finishReorientation();
+    markOverflow();
+  }
+
+  function finishReorientation() {
+    state.fromPole = null;
+    $all('[data-from]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
+    $all('#to-grid .dest').forEach(function (b) { b.disabled = true; });
+  }
+
+  /* Fade the edge of a chip row that scrolls sideways, so the hidden chips are guessed. */
+  function markOverflow() {
+    $all('.chip-row').forEach(function (row) {
+      row.classList.toggle('has-more', row.scrollWidth - row.clientWidth - row.scrollLeft > 4);
+    });
   }
 
   function bind() {
     $all('.seg[data-mode]').forEach(function (button) {
-      button.addEventListener('click', function () {
-        state.mode = button.getAttribute('data-mode');
-        $all('.seg[data-mode]').forEach(function (b) { b.setAttribute('aria-checked', String(b === button)); });
-        $('#arrival-panel').hidden = state.mode !== 'arrival';
-        $('#reorientation-panel').hidden = state.mode !== 'reorientation';
-        $('.profile-strip').classList.toggle('is-dimmed', state.mode !== 'arrival');
-      });
+      button.addEventListener('click', function () { setMode(button.getAttribute('data-mode')); });
     });
 
     $all('.chip[data-category]').forEach(function (chip) {
@@ -325,10 +439,15 @@
       });
     });
 
+    $all('.chip-row').forEach(function (row) {
+      row.addEventListener('scroll', markOverflow, { passive: true });
+    });
+    window.addEventListener('resize', markOverflow);
+
     $all('.step').forEach(function (button) {
       button.addEventListener('click', function () {
         state.party = Math.max(1, Math.min(500, state.party + Number(button.getAttribute('data-step'))));
-        $('#party-size').textContent = String(state.party);
+        renderParty();
       });
     });
 
@@ -350,12 +469,6 @@
         $('[data-reorient-partner]').disabled = false;
       });
     });
-
-    function finishReorientation() {
-      state.fromPole = null;
-      $all('[data-from]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
-      $all('#to-grid .dest').forEach(function (b) { b.disabled = true; });
-    }
 
     $all('[data-reorient-to]').forEach(function (button) {
       button.addEventListener('click', function () {
@@ -391,14 +504,26 @@
     });
 
     $all('[data-close]').forEach(function (button) { button.addEventListener('click', closePickers); });
+    // A tap on the dimmed backdrop closes a picker, as on every tablet app.
+    $all('dialog.picker').forEach(function (dialog) {
+      dialog.addEventListener('click', function (event) { if (event.target === dialog) { closePickers(); } });
+    });
   }
 
   bind();
+  renderParty();
+  markOverflow();
+  loadCounts();
+  renderCounts();
   O.registerServiceWorker();
-  loadRecent().then(function () {
+  loadRecent().then(reloadPending).then(function () {
+    // Say how many entries wait before the first attempt to send them, which may hang.
+    return entries.report();
+  }).then(function () {
     return entries.watch(15000);
-  }).then(function () { return flushUndos(); });
+  }).then(flushUndos).then(refreshCounts);
   window.addEventListener('online', function () { flushUndos(); });
+  setInterval(flushUndos, 15000);
   setInterval(refreshCounts, 60000);
   setInterval(renderRecent, 30000);  // let undo buttons expire
   window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos };

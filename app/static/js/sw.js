@@ -1,26 +1,85 @@
-/* Service worker: the tablet and interview pages reload without a network. */
+/* Service worker: the tablet (and any page listed below) reopens without a network. */
 'use strict';
 
-var VERSION = 'affluence-v1';
+var VERSION = 'affluence-v2';
+// Only the tablet's own assets: other pages' files are picked up at run time (stale while
+// revalidate), so a file that is missing or renamed never stops the worker from installing.
 var PRECACHE = [
   '/static/css/app.css',
+  '/static/vendor/idb/umd.js',
   '/static/js/outbox.js',
-  '/static/js/reception.js',
-  '/static/vendor/idb/umd.js'
+  '/static/js/reception.js'
 ];
-// Pages a counter or a counsellor may need to reopen while the Wi-Fi is down.
+// Pages a reception agent or a counsellor may need to reopen while the Wi-Fi is down.
 var OFFLINE_PAGES = [/^\/accueil\//, /^\/entretiens\/nouveau/];
 
+function offlinePage(pathname) {
+  return OFFLINE_PAGES.some(function (re) { return re.test(pathname); });
+}
+
+function precache(cache) {
+  return Promise.all(PRECACHE.map(function (url) {
+    return cache.add(new Request(url, { cache: 'reload' })).catch(function () {});
+  }));
+}
+
+/* Keep a copy of a page the user opened, unless it is a redirect or an error. */
+function keepPage(cache, request, response) {
+  if (response.ok && response.type === 'basic' && !response.redirected) {
+    return cache.put(request, response.clone());
+  }
+  return Promise.resolve();
+}
+
 self.addEventListener('install', function (event) {
-  event.waitUntil(caches.open(VERSION).then(function (cache) {
-    return cache.addAll(PRECACHE);
-  }).then(function () { return self.skipWaiting(); }));
+  event.waitUntil(caches.open(VERSION).then(precache).then(function () { return self.skipWaiting(); }));
 });
 
+/* Carry the pages kept by an older version over, so an update never costs the offline reload. */
+function carryPagesOver(oldName, cache) {
+  return caches.open(oldName).then(function (old) {
+    return old.keys().then(function (requests) {
+      return Promise.all(requests.filter(function (request) {
+        return offlinePage(new URL(request.url).pathname);
+      }).map(function (request) {
+        return cache.match(request).then(function (kept) {
+          if (kept) { return null; }
+          return old.match(request).then(function (response) { return response && cache.put(request, response); });
+        });
+      }));
+    });
+  });
+}
+
 self.addEventListener('activate', function (event) {
-  event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (k) { return k !== VERSION; }).map(function (k) { return caches.delete(k); }));
+  event.waitUntil(Promise.all([caches.keys(), caches.open(VERSION)]).then(function (opened) {
+    var oldNames = opened[0].filter(function (k) { return k !== VERSION; });
+    return Promise.all(oldNames.map(function (name) {
+      return carryPagesOver(name, opened[1]).catch(function () {}).then(function () { return caches.delete(name); });
+    }));
   }).then(function () { return self.clients.claim(); }));
+});
+
+/* A page loaded before the worker took control asks for its own copy to be kept. */
+self.addEventListener('message', function (event) {
+  var data = event.data || {};
+  if (data.type !== 'keep-page' || typeof data.url !== 'string') { return; }
+  var url = new URL(data.url, self.location.origin);
+  if (url.origin !== self.location.origin || !offlinePage(url.pathname)) { return; }
+  var request = new Request(url.pathname + url.search, { credentials: 'same-origin', redirect: 'manual' });
+  var assets = (Array.isArray(data.assets) ? data.assets : []).filter(function (asset) {
+    return typeof asset === 'string' && new URL(asset, self.location.origin).href.indexOf(self.location.origin + '/static/') === 0;
+  });
+  event.waitUntil(caches.open(VERSION).then(function (cache) {
+    var keepAssets = Promise.all(assets.map(function (asset) {
+      return cache.match(asset).then(function (cached) {
+        return cached || cache.add(asset).catch(function () {});
+      });
+    }));
+    return keepAssets.then(function () { return fetch(request); })
+      .then(function (response) { return keepPage(cache, request, response); })
+      .catch(function () {});
+  }));
 });
 
 self.addEventListener('fetch', function (event) {
@@ -30,16 +89,15 @@ self.addEventListener('fetch', function (event) {
     return;  // API calls always go to the network: the outbox handles failures
   }
   if (request.mode === 'navigate') {
-    if (!OFFLINE_PAGES.some(function (re) { return re.test(url.pathname); })) { return; }
-    event.respondWith(fetch(request).then(function (response) {
-      if (response.ok && !response.redirected) {
-        var copy = response.clone();
-        caches.open(VERSION).then(function (cache) { cache.put(request, copy); });
-      }
-      return response;
-    }).catch(function () {
-      return caches.match(request).then(function (cached) {
-        return cached || new Response('<h1>Hors ligne</h1>', { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+    if (!offlinePage(url.pathname)) { return; }
+    // Network first, so a fresh page (and CSRF token) whenever the server answers.
+    event.respondWith(caches.open(VERSION).then(function (cache) {
+      return fetch(request).then(function (response) {
+        return keepPage(cache, request, response).then(function () { return response; });
+      }).catch(function () {
+        return cache.match(request, { ignoreSearch: true }).then(function (cached) {
+          return cached || Response.error();
+        });
       });
     }));
     return;
@@ -51,8 +109,12 @@ self.addEventListener('fetch', function (event) {
         var network = fetch(request).then(function (response) {
           if (response.ok) { cache.put(request, response.clone()); }
           return response;
-        }).catch(function () { return cached; });
-        return cached || network;
+        });
+        if (cached) {
+          event.waitUntil(network.catch(function () {}));
+          return cached;
+        }
+        return network;
       });
     }));
   }
