@@ -45,24 +45,29 @@ class Rejected(ValueError):
 
 @dataclass
 class ReferenceIndex:
-    """The active reference rows, loaded once per batch and looked up by code."""
+    """The active reference codes and ids, read once per batch (rows, not ORM objects)."""
 
-    reception_points: dict[str, ReceptionPoint]
-    poles: dict[str, Pole]
-    partners: dict[str, Partner]
-    event_types: dict[str, EventType]
-    profile: dict[str, dict[str, ProfileOption]] = field(default_factory=dict)
+    reception_points: dict[str, sa.Row]
+    poles: dict[str, sa.Row]
+    partners: dict[str, sa.Row]
+    event_types: dict[str, sa.Row]
+    profile: dict[str, dict[str, sa.Row]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "ReferenceIndex":
-        """Read the active reference rows."""
-        def active(model):
-            return {row.code: row for row in db.session.scalars(sa.select(model).where(model.active))}
+        """Read the active reference codes."""
+        def active(model, *extra):
+            query = sa.select(model.code, model.id, *extra).where(model.active)
+            return {row.code: row for row in db.session.execute(query)}
 
-        profile: dict[str, dict[str, ProfileOption]] = {c: {} for c in PROFILE_CATEGORIES}
-        for option in db.session.scalars(sa.select(ProfileOption).where(ProfileOption.active)):
+        profile: dict[str, dict[str, sa.Row]] = {c: {} for c in PROFILE_CATEGORIES}
+        options = db.session.execute(
+            sa.select(ProfileOption.category, ProfileOption.code, ProfileOption.id)
+            .where(ProfileOption.active))
+        for option in options:
             profile[option.category][option.code] = option
-        return cls(active(ReceptionPoint), active(Pole), active(Partner), active(EventType), profile)
+        return cls(active(ReceptionPoint, ReceptionPoint.site_id), active(Pole), active(Partner),
+                   active(EventType), profile)
 
 
 def _digest(values: dict) -> str:
