@@ -37,6 +37,9 @@ db: setup
 
 ## Serve on http://127.0.0.1:5000 (SQLite in instance/), with the report scheduler beside it.
 run: db
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole suite: SQLite, then PostgreSQL (a local server, or one the script starts).
@@ -53,7 +56,8 @@ test-postgres: setup
 
 ## Benchmarks: print their figures; never part of the test run.
 bench: setup
-	$(PY) bench/run_all.py
+	$(PY) bench/capture.py
+	$(PY) bench/stats.py
 
 translations-update: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .

@@ -42,7 +42,13 @@ class Config:
     # Published tables hide counts from 1 to this threshold (inclusive).
     SMALL_CELL_THRESHOLD = 10
     REPORTS_DIR = None  # set from the project root in create_app
-    SCHEDULER_ENABLED = False
+    # Scheduled reports (app/jobs.py): a run left "running" this long by a crashed process
+    # may be reclaimed; backups kept; the site the scheduled reports cover (None: all sites);
+    # how long the Reports page waits for a compile before saying it is still running.
+    JOB_STALE_MINUTES = 60
+    BACKUP_KEEP = 14
+    REPORT_SITE_CODE = None
+    REPORTS_WAIT_SECONDS = 25
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Durability over raw speed on the floor (PITFALLS: NORMAL can lose the last commits).
     SQLITE_SYNCHRONOUS = "FULL"

@@ -40,6 +40,8 @@ class FlowEntry(ProfileMixin, db.Model):
         sa.CheckConstraint(f"destination_kind IN {DESTINATION_KINDS!r}", name="destination_known"),
         sa.CheckConstraint("party_size >= 1", name="party_size_positive"),
         sa.Index("ix_flow_entries_site_day", "site_id", "local_date"),
+        # Network-wide statistics filter by kind and day without a site.
+        sa.Index("ix_flow_entries_kind_day", "kind", "local_date"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)

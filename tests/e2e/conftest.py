@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -32,9 +33,28 @@ class LiveServer:
     """The app served by werkzeug in a thread, on a free loopback port."""
 
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.app = app
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.server = make_server("127.0.0.1", 0, self.counting, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def counting(self, environ, start_response):
+        """Serve a request, counting it while it runs (see wait_idle)."""
+        with self.lock:
+            self.in_flight += 1
+        try:
+            yield from self.app(environ, start_response)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until no request is being served, so the next test's reset finds no lock."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def start(self):
         self.thread.start()
@@ -69,13 +89,16 @@ def browser(playwright_instance):
 
 
 @pytest.fixture
-def context(browser):
+def context(browser, live_server):
     """A fresh tablet-sized, touch-enabled browser profile in French and Paris time."""
     ctx = browser.new_context(viewport=TABLET_PORTRAIT, has_touch=True, locale="fr-FR",
                               timezone_id="Europe/Paris", service_workers="allow")
     ctx.set_default_timeout(10_000)
     yield ctx
     ctx.close()
+    # A page's last background fetch may still be in the app: let it finish before the
+    # next test empties the tables (on PostgreSQL, TRUNCATE would wait on its locks).
+    live_server.wait_idle()
 
 
 @pytest.fixture
