@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,8 +13,16 @@ from flask_login import current_user
 from app.timeutil import utcnow
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-# Verified when the username is unknown, so timing does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash("affluence-dummy-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Return a hash verified when the username is unknown, so timing does not tell.
+
+    Made on first use, not at import: Argon2 takes 64 MiB to hash, which every CLI command
+    and report process would otherwise carry for nothing.
+    """
+    return _hasher.hash("affluence-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -25,7 +33,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Tell whether password matches the stored hash (False for an unknown user)."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
