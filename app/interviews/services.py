@@ -35,13 +35,12 @@ from app.models import (
     User,
     interview_themes,
 )
+from app.idempotency import insert_new, payload_digest, pending, settle
 from app.privacy import PersonalDataFound, ensure_clean
 from app.reception.services import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
     Rejected,
-    _digest,
-    _insert_ignoring_existing,
     parse_profile,
 )
 from app.timeutil import day_start_utc, local_day_and_hour, local_today, parse_instant, to_local, utcnow
@@ -315,7 +314,7 @@ def parse_interview(raw, user: User, ref: InterviewReference, now: datetime,
     }
     signature = {**values, "themes": theme_ids,
                  "outcomes": [(o.id, partner_id, pole_id) for o, partner_id, pole_id in outcomes]}
-    row = {"id": interview_id, **values, "payload_digest": _digest(signature), "created_at": now}
+    row = {"id": interview_id, **values, "payload_digest": payload_digest(signature), "created_at": now}
     return ParsedInterview(row, theme_ids, outcomes)
 
 
@@ -345,7 +344,7 @@ def _flow_values(values: dict, target_pole_id: int) -> dict:
         "party_size": 1,
         **{f"{c}_id": values[f"{c}_id"] for c in PROFILE_CATEGORIES},
     }
-    return {**flow, "payload_digest": _digest(flow)}
+    return {**flow, "payload_digest": payload_digest(flow)}
 
 
 def _interview_values(interview: Interview) -> dict:
@@ -423,7 +422,7 @@ def _store_children(created: list[ParsedInterview], user: User, now: datetime) -
         db.session.execute(sa.insert(interview_themes), theme_rows)
     if outcome_rows:
         db.session.execute(sa.insert(InterviewOutcome), outcome_rows)
-    _insert_ignoring_existing(flow_rows, FlowEntry)
+    insert_new(FlowEntry, flow_rows)
 
 
 def record_interviews(batch: list, user: User) -> list[dict]:
@@ -440,34 +439,15 @@ def record_interviews(batch: list, user: User) -> list[dict]:
             results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected",
                             "field": rejected.field, "error": str(rejected)})
             continue
-        results.append({"id": str(item.id), "status": None, "_item": item})
+        results.append(pending(item.id, item.row["payload_digest"]))
         parsed.setdefault(item.id, item)
-    created_ids = _insert_ignoring_existing([p.row for p in parsed.values()], Interview)
+    created_ids = insert_new(Interview, [p.row for p in parsed.values()])
     created = [p for p in parsed.values() if p.id in created_ids]
     _store_children(created, user, now)
     if created:
         remember_defaults(user, created[-1])
-    existing = {}
-    if len(created_ids) < len(parsed):
-        missing = [key for key in parsed if key not in created_ids]
-        existing = dict(db.session.execute(
-            sa.select(Interview.id, Interview.payload_digest).where(Interview.id.in_(missing))
-        ).all())
+    settle(results, Interview, created_ids, _("id: déjà utilisé pour un autre entretien (conflit)"))
     db.session.commit()
-    reported: set[uuid.UUID] = set()
-    for result in results:
-        item = result.pop("_item", None)
-        if item is None:
-            continue
-        digest = item.row["payload_digest"]
-        if item.id in created_ids and item.id not in reported:
-            result["status"] = "created"
-            reported.add(item.id)
-        elif existing.get(item.id, parsed[item.id].row["payload_digest"]) == digest:
-            result["status"] = "duplicate"
-        else:
-            result.update(status="rejected", field="id",
-                          error=_("id: déjà utilisé pour un autre entretien (conflit)"))
     return results
 
 

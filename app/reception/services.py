@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -11,9 +9,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.idempotency import insert_new, payload_digest, pending, settle
 from app.models import (
     PROFILE_CATEGORIES,
     AuditEvent,
@@ -68,10 +66,6 @@ class ReferenceIndex:
             profile[option.category][option.code] = option
         return cls(active(ReceptionPoint, ReceptionPoint.site_id), active(Pole), active(Partner),
                    active(EventType), profile)
-
-
-def _digest(values: dict) -> str:
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def parse_profile(raw, index: ReferenceIndex) -> dict[str, int | None]:
@@ -180,22 +174,8 @@ def parse_entry(raw, user: User, index: ReferenceIndex, now) -> dict:
         "party_size": party_size,
         **profile,
     }
-    return {"id": entry_id, **values, "payload_digest": _digest(values),
+    return {"id": entry_id, **values, "payload_digest": payload_digest(values),
             "created_by_id": user.id, "received_at": now}
-
-
-def _insert_ignoring_existing(rows: list[dict], model=FlowEntry) -> set[uuid.UUID]:
-    """Insert rows of model (FlowEntry by default) whose id is new; return the ids inserted.
-
-    ON CONFLICT DO NOTHING lets the primary key arbitrate concurrent replays of one entry
-    (check-then-insert does not: PITFALLS), and never raises on a duplicate.
-    """
-    if not rows:
-        return set()
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = insert(model).on_conflict_do_nothing(index_elements=["id"]).returning(model.id)
-    return set(db.session.scalars(statement, rows))
 
 
 def record_entries(batch: list, user: User) -> list[dict]:
@@ -212,31 +192,11 @@ def record_entries(batch: list, user: User) -> list[dict]:
             results.append({"id": raw_id, "status": "rejected", "field": rejected.field,
                             "error": str(rejected)})
             continue
-        results.append({"id": str(row["id"]), "status": None, "_row": row})
+        results.append(pending(row["id"], row["payload_digest"]))
         rows.setdefault(row["id"], row)
-    created = _insert_ignoring_existing(list(rows.values()))
-    existing = {}
-    if len(created) < len(rows):
-        missing = [entry_id for entry_id in rows if entry_id not in created]
-        existing = dict(db.session.execute(
-            sa.select(FlowEntry.id, FlowEntry.payload_digest).where(FlowEntry.id.in_(missing))
-        ).all())
+    created = insert_new(FlowEntry, list(rows.values()))
+    settle(results, FlowEntry, created, _("id: déjà utilisé pour une autre saisie (conflit)"))
     db.session.commit()
-    reported: set[uuid.UUID] = set()
-    for result in results:
-        row = result.pop("_row", None)
-        if row is None:
-            continue
-        entry_id = row["id"]
-        if entry_id in created and entry_id not in reported:
-            result["status"] = "created"
-            reported.add(entry_id)
-        # Compare with what is stored, or with the first copy of this id in the batch.
-        elif existing.get(entry_id, rows[entry_id]["payload_digest"]) == row["payload_digest"]:
-            result["status"] = "duplicate"
-        else:
-            result.update(status="rejected", field="id",
-                          error=_("id: déjà utilisé pour une autre saisie (conflit)"))
     return results
 
 
