@@ -179,6 +179,12 @@ ROLE_LABELS = {
 def register_template_context(app: Flask) -> None:
     """Give every template the navigation and role names."""
 
+    @app.template_filter("capfirst")
+    def capfirst(text) -> str:
+        """Upper-case the first letter only (Jinja's capitalize lowers the rest: "14 November")."""
+        text = str(text)
+        return text[:1].upper() + text[1:]
+
     @app.context_processor
     def navigation():
         return {"nav_items": NAV_ITEMS, "role_labels": ROLE_LABELS,

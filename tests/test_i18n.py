@@ -47,3 +47,15 @@ def test_the_catalogue_covers_every_string_of_the_code(tmp_path):
         translated = {message.id if isinstance(message.id, str) else message.id[0]
                       for message in read_po(handle) if message.id}
     assert sorted(in_code - translated) == []
+
+
+def test_a_refused_note_is_explained_in_english_to_an_english_user(app):
+    from flask_babel import force_locale
+
+    from app.privacy import check_text
+    from app.privacy.messages import refusal_message
+
+    findings = check_text("Rappeler au 06 12 34 56 78")
+    with app.test_request_context(), force_locale("en"):
+        assert refusal_message(findings) == (
+            "Personal data found: a phone number (characters 13 to 26). Remove it before saving.")

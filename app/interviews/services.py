@@ -37,6 +37,7 @@ from app.models import (
 )
 from app.idempotency import insert_new, payload_digest, pending, settle
 from app.privacy import PersonalDataFound, ensure_clean
+from app.privacy.messages import refusal_message
 from app.reception.services import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -174,7 +175,7 @@ def clean_note(raw, allow: tuple[str, ...]) -> str:
     try:
         ensure_clean(note, allow=allow)
     except PersonalDataFound as found:
-        raise Rejected("note", str(found)) from None
+        raise Rejected("note", refusal_message(found.findings)) from None
     return note
 
 
