@@ -8,7 +8,7 @@ import secrets
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import ROLES, Partner, Pole, Site, User
@@ -88,6 +88,7 @@ def list_users():
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Seed or refresh the reference data (idempotent, keeps administrators' edits)."""
     seed_reference()
