@@ -52,3 +52,11 @@ def day_start_utc(day: date) -> datetime:
 def day_bounds_utc(first: date, last: date) -> tuple[datetime, datetime]:
     """Return [start, end) in UTC covering the Paris days first..last inclusive."""
     return day_start_utc(first), day_start_utc(last + timedelta(days=1))
+
+
+def one_year_earlier(day: date) -> date:
+    """Return the same calendar day a year earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

@@ -18,38 +18,20 @@ from flask_babel import lazy_gettext as _l
 from app.exports.grids import Chart, Grid, count_grid
 from app.models import CHANNELS, PROFILE_CATEGORIES
 from app.privacy.suppression import suppress_vector
+from app.stats.labels import (
+    DURATION_BINS,
+    FIXED_DESTINATIONS,
+    NO_POINT,
+    UNSTATED,
+    duration_bin,
+    fixed_labels,
+)
 
-UNSTATED = "unstated"
-NO_POINT = "no-point"
-FIXED_DESTINATIONS = ("documentation", "cyber", "event", "desk", "partner")
-# Upper bounds (inclusive, minutes) of the duration bins; the last bin is open. The same
-# bins as the dashboard's, so the report and the screen agree.
-DURATION_BINS = (("0-15", 15), ("15-30", 30), ("30-45", 45), ("45-60", 60), ("60+", None))
 MONTHS = (_l("janvier"), _l("février"), _l("mars"), _l("avril"), _l("mai"), _l("juin"),
           _l("juillet"), _l("août"), _l("septembre"), _l("octobre"), _l("novembre"),
           _l("décembre"))
 WEEKDAYS = (_l("lundi"), _l("mardi"), _l("mercredi"), _l("jeudi"), _l("vendredi"),
             _l("samedi"), _l("dimanche"))
-
-
-def fixed_labels() -> dict[str, str]:
-    """Return the labels of destinations, channels, duration bins and the unstated value."""
-    return {
-        "documentation": _("Documentation"), "cyber": _("Cyber info"), "event": _("Événement"),
-        "desk": _("Réponse à l'accueil"), "partner": _("Organisme extérieur"),
-        "in_person": _("En personne"), "phone": _("Téléphone"), "video": _("Visio"),
-        "0-15": _("15 min ou moins"), "15-30": _("16 à 30 min"), "30-45": _("31 à 45 min"),
-        "45-60": _("46 à 60 min"), "60+": _("Plus de 60 min"),
-        UNSTATED: _("Non précisé"), NO_POINT: _("Sans point d'accueil"),
-    }
-
-
-def duration_bin(minutes: int) -> str:
-    """Return the code of the duration bin a number of minutes falls in."""
-    for code, upper in DURATION_BINS:
-        if upper is None or minutes <= upper:
-            return code
-    return DURATION_BINS[-1][0]
 
 
 def _label(row: dict) -> str:

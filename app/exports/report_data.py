@@ -29,19 +29,11 @@ from app.models import (
     interview_themes,
 )
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
-from app.timeutil import to_local, utcnow
+from app.timeutil import one_year_earlier, to_local, utcnow
 
 
 class UnknownReference(LookupError):
     """A site or partner code names no row."""
-
-
-def one_year_earlier(day: date) -> date:
-    """Return the same day a year earlier (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:
-        return day.replace(year=day.year - 1, day=28)
 
 
 def build_annual_data(start: date, end: date, site_code: str | None) -> dict:

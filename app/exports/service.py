@@ -23,14 +23,13 @@ from app.exports.excel import RawWorkbook, render
 from app.exports.report_data import (
     RAW_COLUMNS,
     build_annual_data,
-    one_year_earlier,
     period_data,
     raw_rows,
     site_info,
 )
 from app.exports.reports import EDITIONS, annual_report, partner_report, period_report
 from app.exports.twin import RawTwin, dump, report_twin
-from app.timeutil import to_local, utcnow
+from app.timeutil import one_year_earlier, to_local, utcnow
 
 PERIOD_KINDS = ("hebdo", "mensuel")
 Progress = Callable[[str, int, int], None] | None

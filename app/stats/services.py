@@ -35,12 +35,9 @@ from app.models import (
     interview_themes,
 )
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
-from app.timeutil import day_start_utc, local_day_and_hour, to_local, utcnow
+from app.stats.labels import DURATION_BINS, FIXED_DESTINATIONS, UNSTATED, fixed_labels
+from app.timeutil import day_start_utc, local_day_and_hour, one_year_earlier, to_local, utcnow
 
-FIXED_DESTINATIONS = ("documentation", "cyber", "event", "desk", "partner")
-# Upper bounds (inclusive) of the duration bins, in minutes; the last bin is open.
-DURATION_BINS = (("0-15", 15), ("15-30", 30), ("30-45", 45), ("45-60", 60), ("60+", None))
-UNSTATED = "unstated"
 FIRST_YEAR, LAST_YEAR = 1990, 2100
 MAX_SPAN_DAYS = 10 * 366  # a decade of a large centre already takes seconds
 
@@ -73,18 +70,6 @@ class Ref:
     label: str
     position: int
     active: bool
-
-
-def fixed_labels() -> dict[str, str]:
-    """Return the labels of the destinations, channels and duration bins."""
-    return {
-        "documentation": _("Documentation"), "cyber": _("Cyber info"), "event": _("Événement"),
-        "desk": _("Réponse à l'accueil"), "partner": _("Organisme extérieur"),
-        "in_person": _("En personne"), "phone": _("Téléphone"), "video": _("Visio"),
-        "0-15": _("15 min ou moins"), "15-30": _("16 à 30 min"), "30-45": _("31 à 45 min"),
-        "45-60": _("46 à 60 min"), "60+": _("Plus de 60 min"),
-        UNSTATED: _("Non précisé"),
-    }
 
 
 @contextlib.contextmanager
@@ -143,13 +128,6 @@ def _change(current: float | None, previous: float | None) -> float | None:
 
 def _per_day(value: int, days: int) -> float | None:
     return round(value / days, 1) if days else None
-
-
-def _one_year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def _dates(start: date, end: date) -> list[date]:
@@ -349,7 +327,7 @@ def check_filters(filters: DashboardFilters) -> _Scope:
             raise InvalidFilter("pole", _("pôle inconnu « %(code)s »", code=filters.pole_code))
     sites = [site] if site is not None else list(
         db.session.scalars(sa.select(Site).order_by(Site.position, Site.id)))
-    previous = (_one_year_earlier(filters.start), _one_year_earlier(filters.end))
+    previous = (one_year_earlier(filters.start), one_year_earlier(filters.end))
     return _Scope(filters, site, sites, pole, previous)
 
 
