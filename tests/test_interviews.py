@@ -15,25 +15,14 @@ from app.interviews.services import paris_instant
 from app.models import AuditEvent, FlowEntry, Interview, Theme
 from app.timeutil import local_today, utcnow
 from tests.conftest import Auth, csrf_from
+from tests.test_interviews_api import interview as api_interview
 
 SECRET_NOTE = "Projet de reconversion vers le paysagisme, très motivée"
 
 
 def interview(**overrides) -> dict:
-    base = {
-        "id": str(uuid.uuid4()),
-        "started_at": utcnow().isoformat(),
-        "duration_min": 30,
-        "channel": "in_person",
-        "pole": "emploi",
-        "partner": "france-travail",
-        "profile": {"gender": "femme"},
-        "themes": ["cv-candidature"],
-        "outcomes": ["information"],
-        "note": "",
-    }
-    base.update(overrides)
-    return base
+    """Return a valid interview payload (the API tests' one, with a gender-only profile)."""
+    return api_interview(**{"profile": {"gender": "femme"}, **overrides})
 
 
 def at(days_ago: int, clock: time) -> str:

@@ -455,13 +455,7 @@
 
   function renderState(s) {
     if (s.storageFailed) { confirmation(t.storageFull, 'error'); return; }
-    var net = $('#net-status');
-    var online = s.online && navigator.onLine;
-    net.textContent = online ? t.online : t.offline;
-    net.className = 'pill ' + (online ? 'pill-online' : 'pill-offline');
-    var queue = $('#queue-status');
-    queue.textContent = s.pending ? s.pending + ' ' + t.pending : t.allSent;
-    queue.className = 'pill' + (s.pending ? ' pill-pending' : '');
+    O.renderConnection(s, t);
     var banner = $('#session-banner');
     banner.hidden = !s.authNeeded;
     if (s.authNeeded) { $('span', banner).textContent = t.sessionExpired || t.queuedAuth; }

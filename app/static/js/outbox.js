@@ -309,7 +309,19 @@
     });
   }
 
+  /* Show the network and queue pills of a page (#net-status, #queue-status). */
+  function renderConnection(s, t) {
+    var net = document.getElementById('net-status');
+    var online = s.online && navigator.onLine;
+    net.textContent = online ? t.online : t.offline;
+    net.className = 'pill ' + (online ? 'pill-online' : 'pill-offline');
+    var queue = document.getElementById('queue-status');
+    queue.textContent = s.pending ? s.pending + ' ' + t.pending : t.allSent;
+    queue.className = 'pill ' + (s.pending ? 'pill-pending' : 'pill-done');
+  }
+
   window.AffluenceOutbox = {
+    renderConnection: renderConnection,
     Outbox: Outbox,
     storage: storage,
     postJSON: postJSON,

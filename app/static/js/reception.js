@@ -162,13 +162,7 @@
 
   function renderStatus(s) {
     if (s.storageFailed) { toast(t.storageFull, true); return; }
-    var net = $('#net-status');
-    var online = s.online && navigator.onLine;
-    net.textContent = online ? t.online : t.offline;
-    net.className = 'pill ' + (online ? 'pill-online' : 'pill-offline');
-    var queue = $('#queue-status');
-    queue.textContent = s.pending ? s.pending + ' ' + t.pending : t.allSent;
-    queue.className = 'pill ' + (s.pending ? 'pill-pending' : 'pill-done');
+    O.renderConnection(s, t);
     state.authNeeded.entries = Boolean(s.authNeeded);
     showSessionBanner();
     reloadPending();
