@@ -27,7 +27,7 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "api.openapi": PUBLIC,
     "auth.logout_view": EVERYONE,
     "main.home": EVERYONE,
-    "main.dashboard": EVERYONE,
+    "main.start": EVERYONE,
     "reception.index": ("agent", "director", "admin"),
     "reception.tablet": ("agent", "director", "admin"),
     "api.post_entries": ("agent", "director", "admin"),
@@ -133,3 +133,17 @@ def test_each_role_reaches_only_its_routes(app, make_user, role):
         elif status != 403:
             failures.append(f"{role} not refused at {method} {url}: {status}")
     assert failures == []
+
+
+@pytest.mark.parametrize("role, landing", [
+    ("agent", "/accueil/"),
+    ("counsellor", "/entretiens/nouveau"),
+    ("director", "/statistiques/tableau-de-bord"),
+    ("admin", "/admin/comptes"),
+])
+def test_after_login_each_role_lands_on_the_page_it_works_on(app, make_user, role, landing):
+    session = Auth(app.test_client())
+    session.login(make_user(role).username)
+    home = session.client.get("/")
+    assert home.status_code == 302 and home.location == landing
+    assert session.client.get(landing).status_code in (200, 302)

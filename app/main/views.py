@@ -7,8 +7,8 @@ bp = Blueprint("main", __name__)
 
 HOME_BY_ROLE = {
     "agent": "reception.index",
-    "counsellor": "main.dashboard",
-    "director": "main.dashboard",
+    "counsellor": "interviews.new",
+    "director": "stats.dashboard",
     "admin": "admin.users",
 }
 
@@ -17,17 +17,14 @@ HOME_BY_ROLE = {
 @login_required
 def home():
     """Open the page the user's role works on."""
-    endpoint = HOME_BY_ROLE.get(current_user.role, "main.dashboard")
-    if endpoint not in current_app.view_functions:
-        endpoint = "main.dashboard"
-    return redirect(url_for(endpoint))
+    return redirect(url_for(HOME_BY_ROLE[current_user.role]))
 
 
 @bp.route("/accueil-du-jour")
 @login_required
-def dashboard():
-    """A simple landing page listing what the user can open."""
-    return render_template("main/dashboard.html")
+def start():
+    """List the pages the user's role can open."""
+    return render_template("main/start.html")
 
 
 @bp.route("/sw.js")
