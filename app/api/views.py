@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.api.openapi import openapi_document
-from app.extensions import db
-from app.models import Site
 from app.reception.services import UndoRefused, day_counts, record_entries, undo_entry
 from app.security import role_required
+from app.stats.services import site_by_code
 from app.timeutil import local_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -73,7 +71,7 @@ def counts():
     except ValueError:
         return bad_request("date", _("format AAAA-MM-JJ attendu"))
     code = request.args.get("site") or current_user.site.code
-    site = db.session.scalar(sa.select(Site).where(Site.code == code))
+    site = site_by_code(code)
     if site is None:
         return bad_request("site", _("site inconnu"), 404)
     if current_user.role in ("agent", "counsellor") and site.id != current_user.site_id:

@@ -264,10 +264,37 @@ def day_counts(day: date, site: Site) -> dict:
             "by_destination": by_destination, "reorientations": reorientations}
 
 
-def recent_entries(point: ReceptionPoint, user: User, limit: int = 10) -> list[FlowEntry]:
-    """Return the user's latest entries at a reception point, newest first."""
-    return list(db.session.scalars(
-        sa.select(FlowEntry)
-        .where(FlowEntry.reception_point_id == point.id, FlowEntry.created_by_id == user.id)
-        .order_by(FlowEntry.occurred_at.desc()).limit(limit)
-    ))
+def points_for(user: User) -> list[ReceptionPoint]:
+    """Return the active reception points the user may log at."""
+    query = sa.select(ReceptionPoint).where(ReceptionPoint.active).order_by(ReceptionPoint.position)
+    if user.role != "admin":
+        query = query.where(ReceptionPoint.site_id == user.site_id)
+    return list(db.session.scalars(query))
+
+
+def point_by_code(code: str) -> ReceptionPoint | None:
+    """Return the active reception point with that code, if any."""
+    return db.session.scalar(
+        sa.select(ReceptionPoint).where(ReceptionPoint.code == code, ReceptionPoint.active))
+
+
+def tablet_config(point: ReceptionPoint) -> dict:
+    """Return what the tablet script needs: destinations, profile chips, options."""
+    def active(model, *order):
+        return list(db.session.scalars(sa.select(model).where(model.active).order_by(*order)))
+
+    profile: dict[str, list] = {}
+    for option in active(ProfileOption, ProfileOption.category, ProfileOption.position):
+        profile.setdefault(option.category, []).append({"code": option.code, "label": option.label})
+    return {
+        "receptionPoint": point.code,
+        "site": point.site.code,
+        "undoMinutes": current_app.config["UNDO_WINDOW_MINUTES"],
+        "poles": [{"code": p.code, "label": p.label, "short": p.short_label or p.label}
+                  for p in active(Pole, Pole.position)],
+        "fixed": list(FIXED_DESTINATIONS),
+        "partners": [{"code": p.code, "label": p.label} for p in active(Partner, Partner.position)],
+        "eventTypes": [{"code": e.code, "label": e.label}
+                       for e in active(EventType, EventType.position)],
+        "profile": profile,
+    }
