@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.exports.excel import annual_workbook
-from app.exports.report_data import build_annual_data
+from app.figures.period import build_annual_data
 from app.exports.service import (
     write_annual_report,
     write_partner_report,

@@ -457,6 +457,10 @@ def test_dashboard_averages_per_opening_day_leave_out_holidays(director, build):
         ("marseille", 5, 50)]
     everywhere = dashboard(director, start="2025-07-14", end="2025-07-20")["per_opening_day"]
     assert everywhere["opening_days"] == 5
+    # Centres with no activity in the period are not listed as rows of zeros.
+    assert [s["code"] for s in everywhere["by_site"]] == ["marseille"]
+    build.entry("2025-07-15T11:00:00+02:00", site="gap")
+    everywhere = dashboard(director, start="2025-07-14", end="2025-07-20")["per_opening_day"]
     assert by_code(everywhere["by_site"], "opening_days")["gap"] == 4
 
 

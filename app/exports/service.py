@@ -20,15 +20,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.exports.excel import RawWorkbook, render
-from app.exports.report_data import (
-    RAW_COLUMNS,
-    build_annual_data,
-    period_data,
-    raw_rows,
-    site_info,
-)
 from app.exports.reports import EDITIONS, annual_report, partner_report, period_report
 from app.exports.twin import RawTwin, dump, report_twin
+from app.figures.period import build_annual_data, period_data, site_info
+from app.figures.raw import RAW_COLUMNS, raw_rows
 from app.timeutil import one_year_earlier, to_local, utcnow
 
 PERIOD_KINDS = ("hebdo", "mensuel")

@@ -14,11 +14,12 @@ from app.models.reference import (
     Site,
     Theme,
 )
+from app.models.rollups import ROLLUPS, TABLES as ROLLUP_TABLES, RetentionRun, rollup_pause
 from app.models.users import ROLES, User
 
 __all__ = [
     "AuditEvent", "JobRun", "DESTINATION_KINDS", "ENTRY_KINDS", "FlowEntry", "CHANNELS",
     "Interview", "InterviewOutcome", "interview_themes", "PROFILE_CATEGORIES", "EventType",
     "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
-    "ROLES", "User",
+    "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
 ]

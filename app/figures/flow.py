@@ -1,0 +1,96 @@
+"""Figures of the visitor flow: arrivals by hour, destination and profile; reorientations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.figures.read import column, summed
+from app.figures.scope import Scope
+from app.models.rollups import NONE
+
+ARRIVAL = "arrival"
+REORIENTATION = "reorientation"
+
+
+def _to_pole(table: str, scope: Scope) -> list:
+    """Arrivals sent to the scope's pole (every arrival when it names none)."""
+    if scope.pole_id is None:
+        return []
+    return [column(table, "destination_pole_id") == scope.pole_id]
+
+
+def arrivals_by_hour(scope: Scope) -> list[dict]:
+    """Sum persons and taps per site, reception point, Paris day and hour."""
+    if scope.partner_id is not None:
+        return []
+    return summed("flow_hourly",
+                  {"site_id": "site", "reception_point_id": "point", "local_date": "date",
+                   "local_hour": "hour"},
+                  {"persons": "persons", "entries": "entries"},
+                  scope, *_to_pole("flow_hourly", scope))
+
+
+def arrivals_by_destination(scope: Scope) -> list[dict]:
+    """Sum persons per site, destination (kind, pole, partner, event type) and gender."""
+    if scope.partner_id is not None:
+        return []
+    return summed("flow_daily",
+                  {"site_id": "site", "destination_kind": "kind",
+                   "destination_pole_id": "pole", "destination_partner_id": "partner",
+                   "event_type_id": "event_type", "gender_id": "gender"},
+                  {"persons": "persons", "entries": "entries"},
+                  scope, column("flow_daily", "kind") == ARRIVAL,
+                  *_to_pole("flow_daily", scope))
+
+
+def arrivals_by_profile(scope: Scope) -> list[dict]:
+    """Sum persons per combination of the four profile parts."""
+    if scope.partner_id is not None:
+        return []
+    return summed("flow_profile_daily",
+                  {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
+                   "first_visit_id": "first_visit"},
+                  {"persons": "persons"},
+                  scope, *_to_pole("flow_profile_daily", scope))
+
+
+def reorientations(scope: Scope) -> list[dict]:
+    """Sum persons sent on, per pole of origin, destination (pole or partner) and source.
+
+    from_interview tells a reorientation an interview recorded from one logged at
+    reception. With a partner, only those its counsellors' interviews recorded: an
+    interview's pole-targeted outcome is the reorientation it writes into the flow.
+    """
+    if scope.partner_id is not None:
+        clauses = [column("interview_outcome_daily", "partner_id") == scope.partner_id,
+                   column("interview_outcome_daily", "target_pole_id") != NONE]
+        if scope.pole_id is not None:
+            clauses.append(sa.or_(
+                column("interview_outcome_daily", "pole_id") == scope.pole_id,
+                column("interview_outcome_daily", "target_pole_id") == scope.pole_id))
+        return [{"from_pole": row["from_pole"], "kind": "pole", "pole": row["pole"],
+                 "partner": None, "from_interview": True, "persons": row["persons"]}
+                for row in summed("interview_outcome_daily",
+                                  {"pole_id": "from_pole", "target_pole_id": "pole"},
+                                  {"interviews": "persons"}, scope, *clauses)]
+    clauses = [column("flow_daily", "kind") == REORIENTATION]
+    if scope.pole_id is not None:
+        clauses.append(sa.or_(column("flow_daily", "destination_pole_id") == scope.pole_id,
+                              column("flow_daily", "from_pole_id") == scope.pole_id))
+    rows = summed("flow_daily",
+                  {"from_pole_id": "from_pole", "destination_kind": "kind",
+                   "destination_pole_id": "pole", "destination_partner_id": "partner",
+                   "from_interview": "from_interview"},
+                  {"persons": "persons"}, scope, *clauses)
+    for row in rows:
+        row["from_interview"] = bool(row["from_interview"])
+    return rows
+
+
+def visitors_and_reorientations_by_day(scope: Scope) -> list[dict]:
+    """Sum arrivals' persons and reorientations per Paris day (the year-on-year series)."""
+    clauses = [] if scope.pole_id is None else [sa.or_(
+        column("flow_daily", "destination_pole_id") == scope.pole_id,
+        column("flow_daily", "from_pole_id") == scope.pole_id)]
+    return summed("flow_daily", {"local_date": "date", "kind": "kind"},
+                  {"persons": "persons"}, scope, *clauses)

@@ -1,0 +1,59 @@
+"""Figures of the interviews: per site, pole, partner, channel, duration, profile, theme, outcome."""
+
+from __future__ import annotations
+
+from app.figures.read import column, summed
+from app.figures.scope import Scope
+
+
+def _narrowed(table: str, scope: Scope) -> list:
+    clauses = []
+    if scope.pole_id is not None:
+        clauses.append(column(table, "pole_id") == scope.pole_id)
+    if scope.partner_id is not None:
+        clauses.append(column(table, "partner_id") == scope.partner_id)
+    return clauses
+
+
+def interviews(scope: Scope) -> list[dict]:
+    """Count interviews and minutes per site, pole, partner, channel and gender."""
+    return summed("interview_daily",
+                  {"site_id": "site", "pole_id": "pole", "partner_id": "partner",
+                   "channel": "channel", "gender_id": "gender"},
+                  {"interviews": "count", "minutes": "minutes"},
+                  scope, *_narrowed("interview_daily", scope))
+
+
+def interviews_by_day(scope: Scope) -> list[dict]:
+    """Count interviews per site and Paris day."""
+    return summed("interview_daily", {"site_id": "site", "local_date": "date"},
+                  {"interviews": "count"}, scope, *_narrowed("interview_daily", scope))
+
+
+def interviews_by_duration(scope: Scope) -> list[dict]:
+    """Count interviews per pole and duration in minutes (the reports bin them)."""
+    return summed("interview_duration_daily", {"pole_id": "pole", "duration_min": "minutes"},
+                  {"interviews": "count"}, scope,
+                  *_narrowed("interview_duration_daily", scope))
+
+
+def interviews_by_profile(scope: Scope) -> list[dict]:
+    """Count interviews per combination of the four profile parts."""
+    return summed("interview_profile_daily",
+                  {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
+                   "first_visit_id": "first_visit"},
+                  {"interviews": "count"}, scope,
+                  *_narrowed("interview_profile_daily", scope))
+
+
+def interviews_by_theme(scope: Scope) -> list[dict]:
+    """Count interviews per theme (an interview may have several)."""
+    return summed("interview_theme_daily", {"theme_id": "theme"}, {"interviews": "count"},
+                  scope, *_narrowed("interview_theme_daily", scope))
+
+
+def interviews_by_outcome(scope: Scope) -> list[dict]:
+    """Count interviews per outcome (an interview may have several)."""
+    return summed("interview_outcome_daily", {"outcome_id": "outcome"},
+                  {"interviews": "count"}, scope,
+                  *_narrowed("interview_outcome_daily", scope))

@@ -1,0 +1,150 @@
+"""A period's figures as the reports take them: the figures layer's rows, with the
+reference rows and opening days that label them.
+
+The rows come from app.figures.flow and app.figures.interviews (the daily rollups), the
+same functions the dashboard reads. Labels are looked up afterwards, so renaming a
+reference row never splits a series.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    PROFILE_CATEGORIES,
+    EventType,
+    Outcome,
+    Partner,
+    Pole,
+    ProfileOption,
+    ReceptionPoint,
+    Site,
+    Theme,
+)
+from app.figures import flow, interviews
+from app.figures.scope import Scope
+from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
+from app.timeutil import one_year_earlier, to_local, utcnow
+
+
+class UnknownReference(LookupError):
+    """A site or partner code names no row."""
+
+
+def build_annual_data(start: date, end: date, site_code: str | None) -> dict:
+    """Return the figures of the period and, under "previous", of the year before."""
+    data = period_data(start, end, site_code)
+    data["previous"] = period_data(one_year_earlier(start), one_year_earlier(end), site_code)
+    return data
+
+
+def period_data(start: date, end: date, site_code: str | None, *,
+                partner_code: str | None = None) -> dict:
+    """Return the aggregated figures of one period, for one site or the whole network."""
+    # With partner_code, only the interviews that partner's counsellors held count, with
+    # the reorientations those interviews produced, and no reception figures.
+    site = _site(site_code)
+    partner = _partner(partner_code)
+    refs = reference_rows()
+    flows = partner is None
+    scope = Scope(start, end, (site.id,) if site else None,
+                  partner_id=partner.id if partner else None)
+    data = {
+        "start": start,
+        "end": end,
+        "site": {"code": site.code, "label": site.label} if site else None,
+        "partner": ({"code": partner.code, "label": partner.label, "id": partner.id}
+                    if partner else None),
+        "generated_at": to_local(utcnow()),
+        "flows": flows,
+        "refs": refs,
+        "arrivals_by_day": flow.arrivals_by_hour(scope),
+        "arrivals_by_destination": flow.arrivals_by_destination(scope),
+        "arrivals_by_profile": flow.arrivals_by_profile(scope),
+        "reorientations": flow.reorientations(scope),
+        "interviews": interviews.interviews(scope),
+        "interviews_by_day": interviews.interviews_by_day(scope),
+        "interviews_by_duration": interviews.interviews_by_duration(scope),
+        "interviews_by_profile": interviews.interviews_by_profile(scope),
+        "interviews_by_theme": interviews.interviews_by_theme(scope),
+        "interviews_by_outcome": interviews.interviews_by_outcome(scope),
+    }
+    data["scope_sites"] = _scope_sites(data, site)
+    data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
+    data["opening_hours_span"] = opening_hours_span(
+        [_SiteHours(row["opening_hours"]) for row in data["scope_sites"]])
+    return data
+
+
+def site_info(code: str | None) -> dict | None:
+    """Return the code and label of the site a report covers (None: the whole network)."""
+    site = _site(code)
+    return {"code": site.code, "label": site.label} if site else None
+
+
+def _site(code: str | None) -> Site | None:
+    if not code:
+        return None
+    site = db.session.scalar(sa.select(Site).where(Site.code == code))
+    if site is None:
+        raise UnknownReference(f"site inconnu : {code}")
+    return site
+
+
+def _partner(code: str | None) -> Partner | None:
+    if not code:
+        return None
+    partner = db.session.scalar(sa.select(Partner).where(Partner.code == code))
+    if partner is None:
+        raise UnknownReference(f"partenaire inconnu : {code}")
+    return partner
+
+
+def _ref_rows(model, *extra) -> list[dict]:
+    columns = [model.id, model.code, model.label, model.position, model.active, *extra]
+    rows = db.session.execute(sa.select(*columns).order_by(model.position, model.id)).all()
+    return [row._asdict() for row in rows]
+
+
+def reference_rows() -> dict:
+    """Return every reference row (active or not) as plain dicts, in display order."""
+    profile = {category: [] for category in PROFILE_CATEGORIES}
+    for row in _ref_rows(ProfileOption, ProfileOption.category):
+        profile.setdefault(row.pop("category"), []).append(row)
+    return {
+        "sites": _ref_rows(Site, Site.opening_hours),
+        "points": _ref_rows(ReceptionPoint, ReceptionPoint.site_id),
+        "poles": _ref_rows(Pole, Pole.short_label),
+        "partners": _ref_rows(Partner, Partner.seconds_counsellors),
+        "event_types": _ref_rows(EventType),
+        "themes": _ref_rows(Theme, Theme.pole_id),
+        "outcomes": _ref_rows(Outcome),
+        "profile": profile,
+    }
+
+
+def _scope_sites(data: dict, site: Site | None) -> list[dict]:
+    """Return the sites the report covers: the one asked for, else active ones and any with data."""
+    if site is not None:
+        return [row for row in data["refs"]["sites"] if row["id"] == site.id]
+    with_data = {row["site"] for row in data["arrivals_by_day"]}
+    with_data |= {row["site"] for row in data["interviews_by_day"]}
+    return [row for row in data["refs"]["sites"] if row["active"] or row["id"] in with_data]
+
+
+class _SiteHours:
+    """The bit of a Site the opening-day calendar reads."""
+
+    def __init__(self, opening_hours):
+        self.opening_hours = opening_hours
+
+
+def _opening_days(data: dict, start: date, end: date) -> tuple[dict[str, int], int]:
+    sites = data["scope_sites"]
+    per_site = {row["code"]: len(opening_days(_SiteHours(row["opening_hours"]), start, end))
+                for row in sites}
+    network = len(opening_days_all([_SiteHours(row["opening_hours"]) for row in sites], start, end))
+    return per_site, network
