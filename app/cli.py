@@ -97,7 +97,9 @@ def seed_command():
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
+    from app.figures.cli import retention_cli, stats_cli
     from app.reporting.cli import demo_cli, report_cli, scheduler_cli
 
-    for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli):
+    for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli, stats_cli,
+                    retention_cli):
         app.cli.add_command(command)

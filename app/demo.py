@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.extensions import db
+from app.figures import rollups
 from app.models import (
     EventType,
     FlowEntry,
@@ -311,6 +312,8 @@ def _delete_year(connection: sa.Connection, site_id: int, year: int) -> int:
         deleted += connection.execute(sa.delete(interviews).where(
             interviews.c.site_id == site_id,
             interviews.c.local_date.between(first, last))).rowcount
+        # Hard deletes are retention to the rollup triggers: recount the year instead.
+        rollups.rebuild(connection, first, last)
     return deleted
 
 

@@ -22,84 +22,12 @@ from app.models import (
     Theme,
     User,
 )
+from tests.factories import Builder
 from app.stats.services import DashboardFilters, InvalidFilter, dashboard_data, floor_data
 from app.timeutil import local_day_and_hour, local_today, parse_instant
 
 DASHBOARD = "/statistiques/tableau-de-bord"
 FLOOR = "/statistiques/jour"
-
-
-class Builder:
-    """Store arrivals, reorientations and interviews as the capture services would."""
-
-    def __init__(self, app):
-        self.app = app
-        self.counsellor_id = None
-
-    def _ref(self, model, code, **where):
-        return db.session.scalar(sa.select(model).filter_by(code=code, **where)).id
-
-    def _profile(self, profile: dict | None) -> dict:
-        return {f"{category}_id": self._ref(ProfileOption, code, category=category)
-                for category, code in (profile or {}).items()}
-
-    def entry(self, at: str, destination: str = "emploi", *, party: int = 1,
-              kind: str = "arrival", from_pole: str | None = None, site: str = "marseille",
-              deleted: bool = False, profile: dict | None = None, event: str | None = None,
-              interview_id=None) -> FlowEntry:
-        """Store one flow entry at an ISO instant with its offset, e.g. 2025-06-02T10:00+02:00."""
-        with self.app.app_context():
-            instant = parse_instant(at)
-            day, hour = local_day_and_hour(instant)
-            values = {"destination_kind": destination}
-            if destination.startswith("partner:"):
-                values = {"destination_kind": "partner", "destination_partner_id":
-                          self._ref(Partner, destination.removeprefix("partner:"))}
-            elif destination not in ("documentation", "cyber", "event", "desk"):
-                values = {"destination_kind": "pole",
-                          "destination_pole_id": self._ref(Pole, destination)}
-            row = FlowEntry(
-                id=uuid.uuid4(), kind=kind, occurred_at=instant, local_date=day, local_hour=hour,
-                site_id=self._ref(Site, site), party_size=party, payload_digest="test",
-                from_pole_id=self._ref(Pole, from_pole) if from_pole else None,
-                event_type_id=self._ref(EventType, event) if event else None,
-                deleted_at=instant if deleted else None, interview_id=interview_id,
-                **values, **self._profile(profile))
-            db.session.add(row)
-            db.session.commit()
-            return row
-
-    def reorientation(self, at: str, from_pole: str, to: str, **kwargs) -> FlowEntry:
-        return self.entry(at, to, kind="reorientation", from_pole=from_pole, **kwargs)
-
-    def interview(self, at: str, pole: str = "emploi", *, partner: str = "france-travail",
-                  duration: int = 30, channel: str = "in_person", site: str = "marseille",
-                  themes=(), outcomes=(), profile: dict | None = None, deleted: bool = False,
-                  reoriented_to: str | None = None) -> uuid.UUID:
-        with self.app.app_context():
-            if self.counsellor_id is None:
-                user = User(username=f"c-{uuid.uuid4().hex[:6]}", password_hash="x",
-                            role="counsellor", site_id=self._ref(Site, "marseille"))
-                db.session.add(user)
-                db.session.flush()
-                self.counsellor_id = user.id
-            instant = parse_instant(at)
-            day, hour = local_day_and_hour(instant)
-            interview = Interview(
-                id=uuid.uuid4(), started_at=instant, local_date=day, local_hour=hour,
-                duration_min=duration, channel=channel, site_id=self._ref(Site, site),
-                pole_id=self._ref(Pole, pole), partner_id=self._ref(Partner, partner),
-                counsellor_id=self.counsellor_id, payload_digest="test",
-                deleted_at=instant if deleted else None, **self._profile(profile))
-            interview.themes = [db.session.get(Theme, self._ref(Theme, code)) for code in themes]
-            interview.outcomes = [InterviewOutcome(outcome_id=self._ref(Outcome, code))
-                                  for code in outcomes]
-            db.session.add(interview)
-            db.session.commit()
-            interview_id = interview.id
-        if reoriented_to:
-            self.reorientation(at, pole, reoriented_to, site=site, interview_id=interview_id)
-        return interview_id
 
 
 @pytest.fixture
