@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.config import CONFIGS, DEFAULT_SECRET, _database_url
-from app.extensions import babel, csrf, login_manager, migrate
+from app.extensions import babel, compress, csrf, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,8 @@ def register_extensions(app: Flask) -> None:
     from app.security import check_login_before_csrf
 
     init_engine(app)
+    # Registered first, so its after_request runs last and compresses the final body.
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     check_login_before_csrf(app)
     csrf.init_app(app)
