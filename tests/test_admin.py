@@ -73,6 +73,12 @@ def new_session(app, username: str, password: str = PASSWORD) -> Auth:
     return other
 
 
+def chooses_own_password(app, username: str, password: str) -> bool:
+    """Log in with a password an admin gave: the account is sent to choose its own (issue 7)."""
+    response = Auth(app.test_client()).login(username, password)
+    return response.status_code == 302 and response.headers["Location"].startswith("/mot-de-passe")
+
+
 def text(response) -> str:
     """Return the page as a reader sees its characters (entities decoded)."""
     return html.unescape(response.get_data(as_text=True))
@@ -133,7 +139,7 @@ def test_created_account_logs_in_with_its_initial_password(app, admin):
     assert (stored["role"], stored["site"], stored["display_name"]) == (
         "agent", "marseille", "Camille Accueil")
     assert stored["hash"].startswith("$argon2id$")
-    assert new_session(app, "accueil-rdc", "dix-caracteres-ok").token
+    assert chooses_own_password(app, "accueil-rdc", "dix-caracteres-ok")
 
 
 def test_generated_password_is_shown_once_and_works(app, admin):
@@ -144,7 +150,7 @@ def test_generated_password_is_shown_once_and_works(app, admin):
     assert "il ne sera plus jamais affiché" in text(response)
     assert response.headers["Cache-Control"] == "no-store"
     password = GENERATED.search(text(response)).group(1)
-    assert new_session(app, "accueil-1", password).token
+    assert chooses_own_password(app, "accueil-1", password)
     edit_page = text(admin.client.get(f"/admin/comptes/{user_row(app, 'accueil-1')['id']}"))
     assert password not in edit_page
 
@@ -352,7 +358,7 @@ def test_password_reset_shows_a_new_password_revokes_sessions_and_unlocks(app, a
     old_cookie = tablet.client.get("/accueil-du-jour")
     assert old_cookie.status_code == 302 and "/login" in old_cookie.headers["Location"]
     assert Auth(app.test_client()).login(agent.username, PASSWORD).status_code == 401
-    assert new_session(app, agent.username, password).token
+    assert chooses_own_password(app, agent.username, password)
     [event] = audit_events(app, "user.password_reset")
     assert set(event["changes"]) == {"session_version", "locked_until", "failed_logins"}
     assert event["changes"]["failed_logins"] == [3, 0]

@@ -119,9 +119,27 @@ def test_annual_report_is_due_on_the_second_of_january(now, expected):
 
 
 def test_backup_is_due_for_the_last_night_at_half_past_two():
-    assert jobs.due_backups(paris(2025, 3, 30, 2, 29), 1)[0].key == "2025-03-29"
-    # 30 March 2025: clocks went forward at 02:00, so 03:00 Paris is already past 02:30.
-    assert jobs.due_backups(paris(2025, 3, 30, 3, 0), 1)[0].key == "2025-03-30"
+    assert jobs.due_backups(paris(2025, 3, 29, 2, 29), 1)[0].key == "2025-03-28"
+    assert jobs.due_backups(paris(2025, 3, 29, 2, 30), 1)[0].key == "2025-03-29"
+    # 30 March 2025: clocks jump from 02:00 to 03:00, and APScheduler fires the 02:30 job
+    # at 03:30 (01:30 UTC). The catch-up reads the same trigger, so it agrees.
+    assert jobs.due_backups(paris(2025, 3, 30, 3, 0), 1)[0].key == "2025-03-29"
+    assert jobs.due_backups(paris(2025, 3, 30, 3, 30), 1)[0].key == "2025-03-30"
+
+
+def test_due_periods_are_read_from_the_triggers_the_scheduler_fires(app):
+    """Each job's due list ends with the period of the trigger's last firing."""
+    by_id = {job.id: job for job in jobs.build_scheduler(app).get_jobs()}
+    specs = jobs.default_specs()
+    for now in (paris(2025, 3, 30, 3, 45), paris(2026, 1, 2, 6, 0), paris(2024, 12, 31, 23)):
+        for name, spec in specs.items():
+            last = jobs.fire_times(spec.cron, now, 1)[-1]
+            # The scheduler's own trigger fires at that instant, and not again before now.
+            trigger = by_id[name].trigger
+            assert trigger.get_next_fire_time(None, last) == last
+            following = trigger.get_next_fire_time(last, last + timedelta(seconds=1))
+            assert following.timestamp() > now.timestamp()
+            assert spec.due(now, 1) == [spec.due(last, 1)[-1]]
 
 
 def test_same_week_last_year_falls_back_to_week_52():
@@ -378,7 +396,11 @@ def test_backups_rotate_keeping_the_newest(tmp_path):
                                                           "affluence-2025-03-11.sqlite3"]
 
 
-def test_postgresql_backup_without_pg_dump_is_skipped_with_a_clear_status(tmp_path):
+def test_postgresql_backup_without_pg_dump_is_skipped_with_a_clear_status(tmp_path,
+                                                                         monkeypatch):
+    from app import backup
+
+    monkeypatch.setattr(backup, "DEBIAN_CLIENTS", tmp_path / "no-clients")
     url = sa.make_url("postgresql+psycopg://someone@db.invalid/affluence")
     with pytest.raises(jobs.Skipped, match="use the server's own backups"):
         jobs.backup_database(url, tmp_path, "2025-03-11", which=lambda name: None)
@@ -415,7 +437,7 @@ def test_scheduler_catch_up_command_runs_what_is_due_then_nothing(app, runner, m
         return [path]
 
     for name in ("weekly_body", "monthly_body", "annual_body", "backup_body"):
-        monkeypatch.setattr(jobs, name, fake)
+        monkeypatch.setattr(jobs.bodies, name, fake)
     result = runner.invoke(args=["scheduler", "catch-up"])
     assert result.exit_code == 0, result.output
     assert result.output.count(": success") == 6

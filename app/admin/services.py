@@ -31,7 +31,9 @@ from app.models import (
     Theme,
     User,
 )
+from app.models.users import LoginThrottle
 from app.security import hash_password
+from app.timeutil import utcnow
 
 # Readable on a tablet and typed by hand once: no 0/o, 1/l/i look-alikes.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -244,7 +246,10 @@ def create_user(actor: User, username: str, values: dict,
                 password: str | None = None) -> tuple[User, str | None]:
     """Create an account; return it and the generated password (None if one was given)."""
     generated = None if password else generate_password()
-    user = User(username=username.strip(), password_hash=hash_password(password or generated))
+    password_hash = _hash_outside_transaction(password or generated)
+    # Someone else chose this password: the account chooses its own at first login.
+    user = User(username=username.strip(), password_hash=password_hash,
+                must_change_password=True)
     _apply_user(user, values)
     db.session.add(user)
     try:
@@ -294,18 +299,48 @@ def set_user_active(actor: User, user: User, active: bool) -> bool:
 def reset_password(actor: User, user: User) -> str:
     """Give the account a new generated password, revoke its sessions and unlock it."""
     password = generate_password()
+    password_hash = _hash_outside_transaction(password)
     changes: dict = {"session_version": [user.session_version, user.session_version + 1]}
     if user.locked_until is not None:
         changes["locked_until"] = [user.locked_until.isoformat(), None]
     if user.failed_logins:
         changes["failed_logins"] = [user.failed_logins, 0]
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.session_version += 1
     user.locked_until = None
     user.failed_logins = 0
+    # An administrator resetting their own password has just read it: nothing to hide.
+    user.must_change_password = user.id != actor.id
+    db.session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(user.username)))
     _audit(actor, "user.password_reset", "user", user.id, changes)
     db.session.commit()
     return password
+
+
+def _hash_outside_transaction(password: str) -> str:
+    """Hash with the request's transaction ended: in a POST it holds SQLite's write lock."""
+    db.session.rollback()
+    return hash_password(password)
+
+
+def throttled_usernames(usernames: list[str]) -> set[str]:
+    """Return those of usernames some source must wait for before its next login try."""
+    keys = {LoginThrottle.key_for(name): name for name in usernames}
+    rows = db.session.scalars(sa.select(LoginThrottle.username).where(
+        LoginThrottle.username.in_(list(keys)), LoginThrottle.blocked_until > utcnow()))
+    return {keys[key] for key in rows}
+
+
+def unlock_user(actor: User, user: User) -> int:
+    """Forget the account's recent login failures from every source (audited); return how many."""
+    rows = list(db.session.scalars(sa.select(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(user.username))))
+    for row in rows:
+        db.session.delete(row)
+    _audit(actor, "user.unlock", "user", user.id, {"throttled_sources": [len(rows), 0]})
+    db.session.commit()
+    return len(rows)
 
 
 # ---------------------------------------------------------------- reference lists
