@@ -6,6 +6,7 @@ var VERSION = 'affluence-v2';
 // revalidate), so a file that is missing or renamed never stops the worker from installing.
 var PRECACHE = [
   '/static/css/app.css',
+  '/static/css/reception.css',
   '/static/vendor/idb/umd.js',
   '/static/js/outbox.js',
   '/static/js/reception.js'
