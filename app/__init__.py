@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.interviews.api import bp as interviews_api_bp
+    from app.reception.api import bp as reception_api_bp
     from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
     from app.reception.views import bp as reception_bp
@@ -128,7 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from app.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
-                      api_bp, interviews_api_bp, admin_bp):
+                      api_bp, reception_api_bp, interviews_api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -261,6 +261,29 @@ def test_a_bad_interview_is_rejected_by_field_and_the_others_are_kept(app, couns
     assert count(app, Interview) == 2
 
 
+@pytest.mark.parametrize("instant, reason", [
+    ("0001-01-01T00:00:00+01:00", "ancienne"),
+    ("9999-12-31T23:59:59-01:00", "futur"),
+])
+def test_an_out_of_range_start_is_rejected_alone_and_the_batch_is_stored(app, counsellor, instant, reason):
+    good = [interview() for _ in range(4)]
+    poison = interview(started_at=instant)
+
+    response = post(counsellor, *good[:2], poison, *good[2:])
+
+    assert response.status_code == 200
+    results = response.json["results"]
+    assert [r["status"] for r in results] == ["created", "created", "rejected", "created", "created"]
+    assert results[2]["field"] == "started_at" and reason in results[2]["error"]
+    assert count(app, Interview) == 4
+
+
+@pytest.mark.parametrize("bad_id", [7, {"id": 1}, None])
+def test_a_rejected_interview_with_a_non_string_id_answers_a_null_id(counsellor, bad_id):
+    results = post(counsellor, interview(id=bad_id)).json["results"]
+    assert results[0]["id"] is None and results[0]["status"] == "rejected"
+
+
 def test_a_site_outside_the_counsellors_network_is_refused(app, counsellor):
     with app.app_context():
         db.session.add(Site(code="lyon", label="Cité des Métiers de Lyon", city="Lyon"))
