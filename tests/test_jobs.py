@@ -473,3 +473,163 @@ def test_scheduled_reports_are_written_by_the_real_writers(app, app_ctx, empty_r
         assert (empty_reports / name).stat().st_size > 0
     internal = next(n for n in annual.files if n.endswith(".json") and "internal" in n)
     assert json.loads((empty_reports / internal).read_text())["visitors"] == summary.visitors
+
+
+# ---------------------------------------------------------------- crashed processes (issue 7)
+
+
+def _dead_pid() -> int:
+    """Return the pid of a process of this host that has ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_of_a_dead_process_on_this_host_is_reclaimed_at_once(app, app_ctx, empty_reports):
+    import socket
+
+    started = paris(2025, 1, 2, 6, 0)
+    row = JobRun(job="annual", period_key="2024", status="running", started_at=started,
+                 host=f"{socket.gethostname()}:{_dead_pid()}")
+    db.session.add(row)
+    db.session.commit()
+    staging = empty_reports / f".run-{row.id}-0badc0de"
+    staging.mkdir()
+    (staging / "bilan-2024.xlsx").write_bytes(b"half a workbook")
+    annual = FakeBody("bilan")
+
+    # Restarted five minutes later, far within JOB_STALE_MINUTES.
+    outcomes = jobs.catch_up(clock=fixed(started + timedelta(minutes=5)),
+                             specs=fake_specs(annual=annual), only=["annual"],
+                             retry_failed=True)
+
+    assert [(o.period_key, o.status) for o in outcomes] == [("2024", "success")]
+    assert annual.calls == ["2024"]
+    assert not staging.exists()
+    assert sorted(p.name for p in empty_reports.iterdir()) == ["bilan-2024.txt"]
+
+
+def test_a_live_or_distant_run_is_left_alone_until_the_timeout(app, app_ctx, empty_reports):
+    import os
+    import socket
+
+    started = paris(2025, 1, 6, 7, 0)  # five minutes before the restart below
+    alive = JobRun(job="weekly", period_key="2024-W52", status="running", started_at=started,
+                   host=f"{socket.gethostname()}:{os.getppid()}")
+    distant = JobRun(job="weekly", period_key="2025-W01", status="running", started_at=started,
+                     host="other-server:12")
+    db.session.add_all([alive, distant])
+    db.session.commit()
+    staging = empty_reports / f".run-{alive.id}-12345678"
+    staging.mkdir()
+    weekly = FakeBody("hebdo")
+
+    outcomes = jobs.catch_up(clock=fixed(paris(2025, 1, 6, 7, 5)),
+                             specs=fake_specs(weekly=weekly), only=["weekly"],
+                             retry_failed=True)
+
+    assert outcomes == [] and weekly.calls == []
+    assert staging.exists()  # its process may still be writing there
+    assert [r.status for r in runs("weekly")] == ["running", "running"]
+
+
+def test_a_manual_run_of_a_dead_process_is_marked_interrupted_at_once(app, app_ctx):
+    import socket
+
+    now = paris(2025, 3, 10, 10)
+    db.session.add(JobRun(job="raw:manual", period_key="2025-01-01..2025-03-01#abc123",
+                          status="running", started_at=now - timedelta(minutes=2),
+                          host=f"{socket.gethostname()}:{_dead_pid()}"))
+    db.session.commit()
+
+    assert jobs.expire_stale_manual_runs(now) == 1
+    [row] = runs("raw:manual")
+    assert row.status == "failed" and "interrupted" in row.error
+
+
+# ---------------------------------------------------------------- nobody waits on the catch-up
+
+
+def test_catch_up_and_a_burst_of_writes_together_never_lock_anyone_out(
+        app, app_ctx, runner, empty_reports):
+    """`make run`'s first minute: the scheduler catches up (reports, then the backup) while
+    an operator creates accounts and the floor keeps writing. Nobody gets "database is
+    locked". A director's long read is open meanwhile, which a TRUNCATE checkpoint would
+    wait for while blocking every writer (the bug: the backup's checkpoint)."""
+    import sqlite3
+    import time
+
+    from app.demo import generate_year
+
+    generate_year(2025, "marseille", seed=3, scale=0.01)
+    db.session.remove()
+    sqlite_path = db.engine.url.database if db.engine.dialect.name == "sqlite" else None
+    done = threading.Event()
+    errors: list[str] = []
+    writes = [0]
+
+    def long_reader():
+        # A report or export holding its snapshot for a while, again and again.
+        connection = sqlite3.connect(sqlite_path, timeout=10, isolation_level=None)
+        try:
+            while not done.is_set():
+                connection.execute("BEGIN")
+                connection.execute("SELECT count(*) FROM flow_entries").fetchone()
+                done.wait(1.5)
+                connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def floor_writer():
+        # What a person's command is willing to wait: 2 s, not the app's 10 s.
+        connection = sqlite3.connect(sqlite_path, timeout=2, isolation_level=None)
+        try:
+            while not done.is_set():
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    connection.execute("UPDATE users SET preferences = preferences")
+                    connection.execute("COMMIT")
+                    writes[0] += 1
+                except sqlite3.OperationalError as error:
+                    errors.append(f"floor: {error}")
+                    connection.execute("ROLLBACK") if connection.in_transaction else None
+                time.sleep(0.02)
+        finally:
+            connection.close()
+
+    helpers = [threading.Thread(target=long_reader), threading.Thread(target=floor_writer)] \
+        if sqlite_path else []
+    catch_up_result = {}
+
+    def scheduler():
+        with app.app_context():
+            try:
+                catch_up_result["outcomes"] = jobs.catch_up(clock=fixed(paris(2026, 1, 5, 8, 0)))
+            finally:
+                db.session.remove()
+
+    for thread in helpers:
+        thread.start()
+    background = threading.Thread(target=scheduler)
+    background.start()
+    created = []
+    while background.is_alive() or len(created) < 5:
+        result = runner.invoke(args=["users", "create", f"accueil{len(created)}", "--role",
+                                     "agent", "--site", "marseille",
+                                     "--password", "un-mot-de-passe"])
+        created.append(result)
+        if result.exit_code != 0:
+            errors.append(f"users create: {result.output} {result.exception!r}")
+    background.join(timeout=120)
+    done.set()
+    for thread in helpers:
+        thread.join(timeout=30)
+
+    assert errors == []
+    statuses = [(o.job, o.status) for o in catch_up_result["outcomes"]]
+    assert ("backup", "success") in statuses or ("backup", "skipped") in statuses
+    assert all(status in ("success", "skipped") for _job, status in statuses), statuses
+    assert len(created) >= 5 and (writes[0] > 10 or not sqlite_path)
