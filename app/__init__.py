@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reception.api import bp as reception_api_bp
     from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
+    from app.privacy.views import bp as guard_bp
     from app.reception.views import bp as reception_bp
     from app.reporting.views import bp as reporting_bp
     from app.stats.views import bp as stats_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
                       api_bp, reception_api_bp, interviews_api_bp, admin_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -35,6 +35,7 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reception_api.undo": ("agent", "director", "admin"),
     "reception_api.counts": EVERYONE,
     "api.csrf_token": EVERYONE,
+    "guard.rules": EVERYONE,
     "admin.users": ("admin",),
     "admin.user_create": ("admin",),
     "admin.user_edit": ("admin",),
