@@ -112,7 +112,10 @@ def select_locale() -> str:
     if not has_request_context():
         return "fr"  # CLI commands and scheduled reports write French
     chosen = request.args.get("lang") or session.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
+    if chosen not in current_app.config["LANGUAGES"]:
+        return "fr"
+    # English dates read day-month-year (en-GB); the catalogue is the "en" one.
+    return "en_GB" if chosen == "en" else chosen
 
 
 def register_blueprints(app: Flask) -> None:
@@ -120,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.help.views import bp as help_bp
     from app.interviews.api import bp as interviews_api_bp
     from app.reception.api import bp as reception_api_bp
     from app.interviews.views import bp as interviews_bp
@@ -130,7 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from app.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
-                      api_bp, reception_api_bp, interviews_api_bp, admin_bp):
+                      api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
 
@@ -211,28 +215,11 @@ def _is_logged_in() -> bool:
     return bool(current_user) and current_user.is_authenticated
 
 
-NAV_ITEMS = (
-    # endpoint, label, roles that see it; endpoints of features not installed are skipped
-    ("reception.index", _l("Accueil tablette"), ("agent", "director", "admin")),
-    ("interviews.new", _l("Saisir un entretien"), ("counsellor",)),
-    ("interviews.my_day", _l("Ma journée"), ("counsellor",)),
-    ("interviews.index", _l("Entretiens"), ("director",)),
-    ("stats.floor", _l("Tableau du jour"), ("agent", "counsellor", "director", "admin")),
-    ("stats.dashboard", _l("Tableau de bord"), ("director", "admin")),
-    ("reporting.index", _l("Rapports"), ("director", "admin")),
-    ("admin.users", _l("Administration"), ("admin",)),
-)
-
-ROLE_LABELS = {
-    "agent": _l("Agent d'accueil"),
-    "counsellor": _l("Conseiller·ère"),
-    "director": _l("Direction"),
-    "admin": _l("Administration"),
-}
-
-
 def register_template_context(app: Flask) -> None:
-    """Give every template the navigation and role names."""
+    """Give every template the navigation, the vocabulary and the browser's page config."""
+    from app import typography, vocabulary
+
+    typography.register(app)
 
     @app.template_filter("capfirst")
     def capfirst(text) -> str:
@@ -242,7 +229,9 @@ def register_template_context(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        return {"nav_items": NAV_ITEMS, "role_labels": ROLE_LABELS,
+        return {"nav_items": vocabulary.NAV_ITEMS, "role_labels": vocabulary.ROLES,
+                "vocabulary": vocabulary.template_vocabulary(),
+                "page_config": vocabulary.page_config,
                 "view_endpoints": app.view_functions, "get_locale": get_locale}
 
 

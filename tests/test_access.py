@@ -25,6 +25,8 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "main.service_worker": PUBLIC,
     "main.health": PUBLIC,
     "api.openapi": PUBLIC,
+    "help.index": PUBLIC,
+    "help.role_page": PUBLIC,
     "auth.logout_view": EVERYONE,
     "auth.change_password": EVERYONE,
     "main.home": EVERYONE,
@@ -75,6 +77,7 @@ SAMPLES = {
     "interview_id": str(uuid.uuid4()),
     "filename": "css/app.css",
     "kind": "poles",
+    "slug": "accueil",
     "name": "affluence_annuel_2025_marseille_internal.xlsx",
 }
 

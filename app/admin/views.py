@@ -17,6 +17,7 @@ from flask_login import current_user, login_user
 
 from app.admin import services
 from app.admin.forms import REFERENCE_FORMS, AccountCreateForm, AccountForm, UserFilterForm
+from app.admin.forms import JournalFilterForm
 from app.extensions import db
 from app.models import User
 from app.security import role_required
@@ -258,10 +259,8 @@ def _labels() -> dict:
 @bp.route("/journal")
 @role_required("admin")
 def journal():
-    """Show the latest audit events, by page, optionally of one action."""
-    action = request.args.get("action") or None
-    events = services.journal_page(action=action, page=request.args.get("page", 1, type=int))
-    return render_template("admin/journal.html", events=events, action=action,
-                           actions=services.journal_actions(),
-                           targets=services.describe_targets(events.items),
-                           action_labels=services.ACTION_LABELS, **_labels())
+    """Show the audit events in words, by page, filtered by who, what, when and site."""
+    filters = JournalFilterForm(formdata=request.args)
+    events = services.journal_page(filters.filters(), page=request.args.get("page", 1, type=int))
+    return render_template("admin/journal.html", events=events, filters=filters,
+                           entries=services.journal_entries(events.items))
