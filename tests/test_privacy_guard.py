@@ -216,6 +216,40 @@ def test_allowlisted_partner_email_and_address() -> None:
     assert [f.kind for f in check_text("Habite 12 rue Paradis.", allow=PARTNERS)] == ["address"]
 
 
+def test_reference_labels_clear_what_the_model_takes_for_a_person() -> None:
+    # The small French model reads some partners' names as persons; passed in allow (as
+    # the reference labels are), they pass, while a visitor's name beside them does not.
+    labels = ("Léo Lagrange Méditerranée", "Emmaüs Connect", "Mission Locale de Marseille")
+    for note in ("Orienté vers Léo Lagrange Méditerranée pour l'animation.",
+                 "Suivi par Emmaüs Connect pour le numérique."):
+        assert [f.kind for f in check_text(note)] == ["name"]
+        assert check_text(note, allow=labels) == []
+    text = "Emmaüs Connect a reçu Karim Benali."
+    (finding,) = check_text(text, allow=labels)
+    assert text[finding.start : finding.end] == "Karim Benali"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Rappeler au 06 12 34 56 78.", "phone"),
+        ("Sécu 1 85 03 13 055 123 15", "nir"),
+        ("Identifiant France Travail 1234567A", "france_travail_id"),
+        ("Plaque AB-123-CD", "plate"),
+        ("Profil linkedin.com/in/jean-dupont", "social"),
+    ],
+)
+def test_rules_alone_still_refuse_identifiers(text: str, kind: str) -> None:
+    assert [f.kind for f in check_text(text, use_model=False)] == [kind]
+
+
+def test_names_without_a_cue_need_the_model() -> None:
+    # What only the model layer catches: a benchmark baseline without it misses these.
+    for text in ("Jean Dupont cherche une formation", "monsieur dupont jean", "Mme martin"):
+        assert [f.kind for f in check_text(text)] == ["name"]
+    assert check_text("Jean Dupont cherche une formation", use_model=False) == []
+
+
 # --------------------------------------------------------------------------------------
 # Checksums: a wrong key is not a NIR / an IBAN, nor is it read as a phone number.
 
