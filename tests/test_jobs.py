@@ -437,7 +437,7 @@ def test_scheduler_catch_up_command_runs_what_is_due_then_nothing(app, runner, m
         return [path]
 
     for name in ("weekly_body", "monthly_body", "annual_body", "backup_body"):
-        monkeypatch.setattr(jobs.bodies, name, fake)
+        monkeypatch.setattr(jobs, name, fake)
     result = runner.invoke(args=["scheduler", "catch-up"])
     assert result.exit_code == 0, result.output
     assert result.output.count(": success") == 6

@@ -11,6 +11,7 @@ the 02:30 backup fires at 03:30, and the catch-up agrees.
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -92,12 +93,14 @@ class JobSpec:
 
 def default_specs() -> dict[str, JobSpec]:
     """Return the four scheduled jobs, keyed by name."""
-    # Bodies looked up at call time, so a test (or a deployment) can replace one.
+    # Bodies looked up at call time in the package's namespace (app.jobs.weekly_body...),
+    # the names the rest of the app uses, so a test or a deployment can replace one there.
+    package = sys.modules["app.jobs"]
     specs = [
-        JobSpec("weekly", WEEKLY_CRON, due_weeks, 2, bodies.weekly_body),
-        JobSpec("monthly", MONTHLY_CRON, due_months, 2, bodies.monthly_body),
-        JobSpec("annual", ANNUAL_CRON, due_years, 1, bodies.annual_body),
-        JobSpec("backup", BACKUP_CRON, due_backups, 1, bodies.backup_body,
+        JobSpec("weekly", WEEKLY_CRON, due_weeks, 2, package.weekly_body),
+        JobSpec("monthly", MONTHLY_CRON, due_months, 2, package.monthly_body),
+        JobSpec("annual", ANNUAL_CRON, due_years, 1, package.annual_body),
+        JobSpec("backup", BACKUP_CRON, due_backups, 1, package.backup_body,
                 misfire_grace_seconds=2 * 3600),
     ]
     return {spec.name: spec for spec in specs}
