@@ -221,7 +221,7 @@ class ReferenceForm(FlaskForm):
                     Regexp(SLUG, message=_l("Lettres minuscules sans accents, chiffres et tirets "
                                             "seulement (par exemple « mission-locale »)."))],
         description=_l("Repère stable des exports et de l'API : il ne pourra plus être modifié."))
-    label = StringField(_l("Libellé"), filters=[_strip], validators=[
+    label = StringField(_l("Libellé français"), filters=[_strip], validators=[
         DataRequired(message=_l("Indiquez un libellé.")),
         Length(max=160, message=_l("160 caractères au plus."))])
     label_en = StringField(
