@@ -380,13 +380,16 @@ def test_the_same_batch_from_four_threads_is_stored_once(app, make_user):
     assert sessions[0].client.get("/api/v1/counts").json["reorientations"] == 8
 
 
-def test_channel_and_duration_are_remembered_for_the_next_form(counsellor):
+def test_the_duration_is_remembered_and_shown_so_and_the_channel_opens_on_sur_place(counsellor):
     post(counsellor, interview(channel="phone", duration_min=45))
 
     page = counsellor.client.get("/entretiens/nouveau").get_data(as_text=True)
 
-    assert 'id="channel-phone" value="phone" checked' in page
+    # A phone interview must not silently make the next one a phone interview (issue 13):
+    # only a channel the counsellor pins in the page carries over.
+    assert 'id="channel-in_person" value="in_person" checked' in page
     assert 'id="duration_min" name="duration_min" value="45"' in page
+    assert 'id="duration-remembered"' in page
 
 
 def test_the_endpoint_is_documented_in_openapi(client):
