@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.services import LoginRefused, PasswordRefused, authenticate, change_password, logout
-from app.security import wants_json
+from app.models import ROLES
+from app.security import role_required, wants_json
 
 bp = Blueprint("auth", __name__)
 
@@ -67,7 +68,7 @@ def login():
 
 
 @bp.route("/mot-de-passe", methods=["GET", "POST"], endpoint="change_password")
-@login_required
+@role_required(*ROLES)  # not login_required: an expired session goes to login, not a CSRF 400
 def change_password_page():
     """Let the account choose its own password (required when someone else chose it)."""
     form = ChangePasswordForm()
