@@ -146,10 +146,15 @@ def chromium_path() -> str:
     return path
 
 
-def session(browser, base: str, username: str, lang: str, viewport: dict):
+BROWSER_LOCALE = {"fr": "fr-FR", "en": "en-GB"}
+
+
+def session(browsers, base: str, username: str, lang: str, viewport: dict):
     """Return a page logged in as username, speaking lang."""
-    context = browser.new_context(viewport=viewport, locale="fr-FR", timezone_id="Europe/Paris",
-                                  service_workers="block")
+    # Date and time inputs follow the browser's own language, not the page's: one browser
+    # per language, so an English shot reads 02/12/2026 and 14:05 like the pages around it.
+    context = browsers[lang].new_context(viewport=viewport, locale=BROWSER_LOCALE[lang],
+                                         timezone_id="Europe/Paris", service_workers="block")
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
@@ -163,13 +168,13 @@ def session(browser, base: str, username: str, lang: str, viewport: dict):
     return context, page
 
 
-def help_shots(browser, base: str, out: Path) -> list[Path]:
+def help_shots(browsers, base: str, out: Path) -> list[Path]:
     """Write one viewport-sized PNG per screen and language."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for lang in ("fr", "en"):
         for name, (username, path, ready) in SHOTS.items():
-            context, page = session(browser, base, username, lang, SHOT_SIZE)
+            context, page = session(browsers, base, username, lang, SHOT_SIZE)
             page.goto(base + path)
             page.wait_for_selector(ready)
             page.wait_for_load_state("networkidle")
@@ -181,14 +186,14 @@ def help_shots(browser, base: str, out: Path) -> list[Path]:
     return written
 
 
-def review_shots(browser, base: str, out: Path) -> list[Path]:
+def review_shots(browsers, base: str, out: Path) -> list[Path]:
     """Write whole-page PNGs of the help and admin pages at desktop and phone sizes."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for lang in ("fr", "en"):
         for size, viewport in REVIEW_SIZES.items():
             for username, path in REVIEW_PAGES:
-                context, page = session(browser, base, username, lang, viewport)
+                context, page = session(browsers, base, username, lang, viewport)
                 page.goto(base + path)
                 page.wait_for_load_state("load")
                 overflow = page.evaluate(
@@ -218,14 +223,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = build_app(Path(tmp))
         with Server(app) as server, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                                 args=CHROMIUM_ARGS)
+            browsers = {lang: playwright.chromium.launch(
+                executable_path=chromium_path(), headless=True,
+                args=CHROMIUM_ARGS + [f"--lang={locale}"],
+                env={**os.environ, "LANG": locale.replace("-", "_") + ".UTF-8",
+                     "LANGUAGE": locale.replace("-", "_")})
+                for lang, locale in BROWSER_LOCALE.items()}
             try:
-                files = help_shots(browser, server.url, args.out)
+                files = help_shots(browsers, server.url, args.out)
                 if args.review:
-                    files += review_shots(browser, server.url, args.review)
+                    files += review_shots(browsers, server.url, args.review)
             finally:
-                browser.close()
+                for browser in browsers.values():
+                    browser.close()
     for path in files:
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
               f"  {path.stat().st_size / 1024:.0f} KB")
