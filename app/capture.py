@@ -313,11 +313,18 @@ def record_batch(batch: list, author: Author, *, schema: ItemSchema,
     return results
 
 
+def opens_its_own_write(view):
+    """Mark a capture view: its reads take no write lock; record_batch opens the write itself."""
+    view.opens_its_own_write = True
+    return view
+
+
 def begin_write() -> None:
     """End the read transaction that loaded the account, and open the write one.
 
-    On SQLite a POST's transaction takes the write lock at BEGIN (app.database): ending the
-    first one here means the lock is held for the inserts only, not for the validation.
+    On SQLite a POST's transaction takes the write lock at BEGIN (app.database), except in a
+    view marked `opens_its_own_write`: there the account was read without the lock, and the
+    lock is held for the inserts only, not for the validation.
     """
     db.session.rollback()
     db.session.connection(execution_options={"sqlite_immediate": True})
@@ -338,16 +345,18 @@ def insert_new(model, rows: list[dict]) -> set[uuid.UUID]:
     if not rows:
         return set()
     table = getattr(model, "__table__", model)
-    statement = (_insert(table).values(rows)
-                 .on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id))
-    return set(db.session.scalars(statement))
+    # Rows as parameters, not .values(rows): SQLAlchemy renders them into one multi-row
+    # statement ("insertmanyvalues") whose compiled form is cached, whatever the batch size.
+    statement = (_insert(table).on_conflict_do_nothing(index_elements=["id"])
+                 .returning(table.c.id))
+    return set(db.session.scalars(statement, rows))
 
 
 def insert_rows(table, rows: Iterable[dict]) -> None:
     """Insert plain rows (an item's children) in one statement."""
     rows = list(rows)
     if rows:
-        db.session.execute(sa.insert(getattr(table, "__table__", table)).values(rows))
+        db.session.execute(sa.insert(getattr(table, "__table__", table)), rows)
 
 
 def settle(results: list[dict], model, created: set[uuid.UUID], conflict: str) -> None:

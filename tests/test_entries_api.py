@@ -235,6 +235,41 @@ def test_the_batch_limit_in_the_document_is_the_configured_one(app, client):
     assert body["properties"]["entries"]["maxItems"] == app.config["MAX_BATCH"]
 
 
+def test_a_batch_is_one_insert_and_reads_no_reference_table(app, agent):
+    """Reference codes come from the per-process cache; the ORM does not split the insert."""
+    import re
+
+    from app.reference import KINDS
+
+    agent.post_json("/api/v1/entries", {"entries": [entry()]})  # the lists are read once here
+    statements: list[str] = []
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", collect)
+    try:
+        batch = [entry(destination="cyber", profile={"gender": "femme"}), entry(party_size=3),
+                 entry(destination="partner:afpa", profile={"age_band": "16-25", "first_visit": "oui"}),
+                 entry(kind="reorientation", from_pole="emploi", destination="formation")]
+        batch += [entry(destination="desk") for _ in range(6)]
+        results = agent.post_json("/api/v1/entries", {"entries": batch}).json["results"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", collect)
+
+    assert [r["status"] for r in results] == ["created"] * 10
+    assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
+    reference_tables = re.compile(r"\bFROM\s+\"?(" + "|".join(KINDS) + r")\b", re.I)
+    assert [s for s in statements if reference_tables.search(s)] == []
+    if engine.dialect.name == "sqlite":
+        # The account is read without the write lock; the lock is taken for the insert only.
+        begins = [i for i, s in enumerate(statements) if s.startswith("BEGIN")]
+        assert [statements[i] for i in begins] == ["BEGIN", "BEGIN IMMEDIATE"]
+        assert statements[begins[1] + 1].lstrip().upper().startswith("INSERT")
+
+
 def test_a_non_object_entry_is_rejected_alone(agent):
     results = agent.post_json("/api/v1/entries", {"entries": ["hello", entry()]}).json["results"]
     assert [r["status"] for r in results] == ["rejected", "created"]

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 
 from app.api.openapi import batch_operation, register_paths
-from app.capture import batch_from_request
+from app.capture import batch_from_request, opens_its_own_write
 from app.interviews.services import INTERVIEW, INTERVIEW_OUTCOME, PROFILE, record_interviews
 from app.security import role_required
 
@@ -15,6 +15,7 @@ bp = Blueprint("interviews_api", __name__, url_prefix="/api/v1")
 
 @bp.post("/interviews")
 @role_required("counsellor")
+@opens_its_own_write
 def post_interviews():
     """Store a batch of interviews (idempotent per interview id)."""
     batch, error = batch_from_request("interviews")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.openapi import ERROR_RESPONSES, batch_operation, json_error, register_paths
-from app.capture import bad_request, batch_from_request
+from app.capture import bad_request, batch_from_request, opens_its_own_write
 from app.reception.services import (
     ENTRY,
     PROFILE,
@@ -32,6 +32,7 @@ STAFF = ("agent", "counsellor", "director", "admin")
 
 @bp.post("/entries")
 @role_required(*CAPTURE_ROLES)
+@opens_its_own_write
 def post_entries():
     """Store a batch of arrivals and reorientations (idempotent per entry id)."""
     batch, error = batch_from_request("entries")
