@@ -11,6 +11,9 @@
   var t = JSON.parse(document.getElementById('interview-i18n').textContent);
   var mode = form.getAttribute('data-mode');
   var O = window.AffluenceOutbox;
+  // The page as the browser received it, before this script changes anything: handed to the
+  // service worker on the first visit, so keeping it for offline use costs no second download.
+  var pageSnapshot = '<!doctype html>\n' + document.documentElement.outerHTML;
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
@@ -588,7 +591,21 @@
 
   showNow();
   setInterval(showNow, 20000);
+  handPageToWorker();
   O.registerServiceWorker();
   outbox.watch(15000);
   window.AffluenceInterviews = { outbox: outbox, payload: payload, parisInstant: parisInstant };
+
+  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
+   * only adds the scripts and styles. A page already served by the worker is kept already. */
+  function handPageToWorker() {
+    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active && pageSnapshot) {
+        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
+                                          html: pageSnapshot });
+      }
+      pageSnapshot = null;
+    });
+  }
 }());

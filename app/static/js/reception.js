@@ -2,7 +2,11 @@
 (function () {
   'use strict';
 
+  if (window.performance && performance.mark) { performance.mark('tablet-start'); }
   var O = window.AffluenceOutbox;
+  // The page as the browser received it, before this script changes anything: handed to the
+  // service worker on the first visit, so keeping it for offline use costs no second download.
+  var pageSnapshot = '<!doctype html>\n' + document.documentElement.outerHTML;
   var config = JSON.parse(document.getElementById('tablet-config').textContent);
   var t = JSON.parse(document.getElementById('tablet-i18n').textContent);
   var point = config.receptionPoint;
@@ -40,7 +44,14 @@
   }
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
-  function today() { return O.parisDay(new Date()); }
+  // One formatter for the page: building one costs milliseconds (more than the rest of the
+  // start-up with a slow CPU), reusing it costs nothing. Same 'YYYY-MM-DD' as O.parisDay.
+  var parisDayFormat = null;
+  function parisDay(date) {
+    parisDayFormat = parisDayFormat || new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' });
+    return parisDayFormat.format(date);
+  }
+  function today() { return parisDay(new Date()); }
 
   /* ---------- queues ---------- */
 
@@ -138,8 +149,11 @@
     var counts = {};
     var total = 0;
     var reorientations = 0;
-    var day = today();
-    var server = state.snapshot && state.snapshot.date === day ? state.snapshot : null;
+    // The day is read only when something has to be sorted by it: on a first visit nothing
+    // has, and the first date formatter (time-zone data) is built after the buttons answer.
+    var known = null;
+    function day() { known = known || today(); return known; }
+    var server = state.snapshot && state.snapshot.date === day() ? state.snapshot : null;
     if (server) {
       Object.keys(server.by_destination).forEach(function (code) {
         var key = code.indexOf('partner:') === 0 ? 'partner' : code;
@@ -149,7 +163,7 @@
       reorientations = server.reorientations;
     }
     function apply(body, sign) {
-      if (O.parisDay(new Date(body.occurred_at)) !== day) { return; }
+      if (parisDay(new Date(body.occurred_at)) !== day()) { return; }
       var size = body.party_size || 1;
       if (body.kind === 'reorientation') { reorientations += sign * size; return; }
       counts[destinationKey(body)] = (counts[destinationKey(body)] || 0) + sign * size;
@@ -173,7 +187,7 @@
   function loadTally() {
     var saved = null;
     try { saved = JSON.parse(localStorage.getItem(TALLY_KEY) || 'null'); } catch (e) { saved = null; }
-    return saved && saved.date === today() ? saved : { date: today(), entries: {} };
+    return saved && saved.date === today() ? saved : { date: null, entries: {} };
   }
 
   function saveTally() {
@@ -199,12 +213,12 @@
     var fromServer = Boolean(server && server.by_point);
     if (fromServer) {
       persons = server.by_point[point] || 0;
-      var mine = function (body) { return body.reception_point === point && body.kind === 'arrival' && O.parisDay(new Date(body.occurred_at)) === day; };
+      var mine = function (body) { return body.reception_point === point && body.kind === 'arrival' && parisDay(new Date(body.occurred_at)) === day(); };
       state.settled.forEach(function (s) { if (mine(s.body)) { persons += s.sign * (s.body.party_size || 1); } });
       state.pendingEntries.forEach(function (body) { if (mine(body)) { persons += body.party_size || 1; } });
       state.pendingUndos.forEach(function (op) { if (op.entry && mine(op.entry)) { persons -= op.entry.party_size || 1; } });
     } else {
-      if (tally.date !== day) { tally = loadTally(); }
+      if (tally.date && tally.date !== day()) { tally = { date: null, entries: {} }; }
       Object.keys(tally.entries).forEach(function (id) { persons += tally.entries[id]; });
     }
     $('#point-today').textContent = Math.max(0, persons);
@@ -556,6 +570,8 @@
   renderCounts();
   // The buttons answer from here on: bench/pages.py times the cold load up to this mark.
   if (window.performance && performance.mark) { performance.mark('tablet-ready'); }
+  setTimeout(today, 0);  // build the date formatter now, before the first tap needs it
+  handPageToWorker();
   O.registerServiceWorker();
   loadRecent().then(reloadPending).then(function () {
     // Say how many entries wait before the first attempt to send them, which may hang.
@@ -568,4 +584,17 @@
   setInterval(refreshCounts, 60000);
   setInterval(renderRecent, 30000);  // let undo buttons expire
   window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos };
+
+  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
+   * only adds the scripts and styles. A page already served by the worker is kept already. */
+  function handPageToWorker() {
+    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active && pageSnapshot) {
+        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
+                                          html: pageSnapshot });
+      }
+      pageSnapshot = null;
+    });
+  }
 }());
