@@ -326,6 +326,8 @@ def begin_write() -> None:
     view marked `opens_its_own_write`: there the account was read without the lock, and the
     lock is held for the inserts only, not for the validation.
     """
+    if db.session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL locks rows, not the database: one transaction, no round trip more
     db.session.rollback()
     db.session.connection(execution_options={"sqlite_immediate": True})
 

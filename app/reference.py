@@ -120,17 +120,18 @@ class _Cache:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.lists: dict[str, _Lists] = {}
-        self.stamp_seen: dict[str, float] = {}
+        self.lists: dict = {}
+        self.stamp_seen: dict = {}
         self.stamp_checked = 0.0
-        self.last_miss_reload: dict[str, float] = {}
+        self.last_miss_reload: dict = {}
 
 
 _cache = _Cache()
 
 
-def _key() -> str:
-    return db.engine.url.render_as_string(hide_password=True)
+def _key():
+    # One set of lists per engine (the tests and the CLI may build several apps).
+    return db.engine
 
 
 def _stamp_path() -> Path:
