@@ -172,3 +172,25 @@ def test_the_counts_give_this_point_apart_from_the_whole_site(app, page, live_se
     expect(page.get_by_test_id("total-today")).to_have_text("5")
     expect(page.get_by_test_id("point-today")).to_have_text("1")
     assert page.js_errors == []
+
+
+def test_the_points_figure_comes_from_the_server_when_it_breaks_the_site_down(page, live_server, agent):
+    """The counts API may give persons per reception point (by_point): the tablet shows it."""
+    def with_points(route):
+        answer = route.fetch()
+        counts = answer.json()
+        # Seven persons logged here by another tablet, on top of what the site really holds.
+        counts["by_point"] = {POINT: counts["total"] + 7, "marseille-1": 30}
+        route.fulfill(response=answer, json=counts)
+
+    page.route("**/api/v1/counts*", with_points)
+    open_tablet_in(page, live_server.url, agent.username, "fr")
+    expect(page.get_by_test_id("point-today")).to_have_text("7")
+    expect(page.locator("#point-today-label")).to_have_text("ce point")
+    arrival(page, "cyber")  # counted at once, before the server's next figure
+    expect(page.get_by_test_id("point-today")).to_have_text("8")
+    expect_delivered(page)
+    page.evaluate("AffluenceTablet.refreshCounts()")
+    expect(page.get_by_test_id("point-today")).to_have_text("8")
+    expect(page.get_by_test_id("total-today")).to_have_text("1")
+    assert page.js_errors == []
