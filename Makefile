@@ -25,7 +25,7 @@ app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/mes
 
 instance/config.py:
 	mkdir -p instance
-	$(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
+	umask 077; $(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 
 setup: $(VENV)/.installed app/static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo instance/config.py
 
@@ -41,6 +41,16 @@ run: db
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The production setup, locally: gunicorn (gthread workers, deploy/gunicorn.conf.py) and the
+## scheduler as two processes, AFFLUENCE_ENV=production, with the key generated into
+## instance/config.py. No proxy in front here, so no X-Forwarded-* is trusted.
+serve: db
+	@export AFFLUENCE_ENV=production AFFLUENCE_PROXY_COUNT=0 AFFLUENCE_BIND=$(HOST):$(PORT); \
+	$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py wsgi:app
 
 ## The whole suite: SQLite, then PostgreSQL (a local server, or one the script starts).
 test: setup

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from app.config import CONFIGS, DEFAULT_SECRET, _database_url
-from app.extensions import babel, csrf, login_manager, migrate
+from app.config import CONFIGS, MIN_SECRET_LENGTH, _database_url, instance_secret, is_known_secret
+from app.extensions import babel, compress, csrf, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, errors, commands."""
     app = Flask(__name__, instance_relative_config=True)
+    from app.security import BoundedRequest
+
+    app.request_class = BoundedRequest  # deep JSON answers 400, never 500
     configure(app, config_name or os.environ.get("AFFLUENCE_ENV", "development"), overrides)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: the client's address (login throttling) and https come from it.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -43,8 +52,23 @@ def configure(app: Flask, config_name: str, overrides: dict | None) -> None:
     app.config["REPORTS_DIR"] = str(PROJECT_ROOT / "reports")
     app.config.update(overrides or {})
     app.config["ENV_NAME"] = config_name
-    if config_name == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET):
-        raise RuntimeError("Refusing to start in production without a real SECRET_KEY.")
+    check_secret_and_debug(app, config_name)
+
+
+def check_secret_and_debug(app: Flask, config_name: str) -> None:
+    """Never sign sessions with a known key; never serve the debugger in production."""
+    key = app.config.get("SECRET_KEY")
+    if config_name == "production":
+        if is_known_secret(key) or len(str(key)) < MIN_SECRET_LENGTH:
+            raise RuntimeError("Refusing to start in production without a real SECRET_KEY "
+                               f"(at least {MIN_SECRET_LENGTH} characters).")
+        # `flask run --debug` or FLASK_DEBUG=1: a 500 would hand anyone a Python console.
+        if app.debug or app.config.get("DEBUG"):
+            raise RuntimeError("Refusing to start in production with debug on "
+                               "(FLASK_DEBUG, --debug or DEBUG = True).")
+    elif is_known_secret(key) and not app.testing:
+        # A plain `gunicorn wsgi:app` without configuration: one key made once, kept.
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path)
 
 
 def register_extensions(app: Flask) -> None:
@@ -56,6 +80,8 @@ def register_extensions(app: Flask) -> None:
     from app.security import check_login_before_csrf
 
     init_engine(app)
+    # Registered first, so its after_request runs last and compresses the final body.
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     check_login_before_csrf(app)
     csrf.init_app(app)
@@ -86,7 +112,10 @@ def select_locale() -> str:
     if not has_request_context():
         return "fr"  # CLI commands and scheduled reports write French
     chosen = request.args.get("lang") or session.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
+    if chosen not in current_app.config["LANGUAGES"]:
+        return "fr"
+    # English dates read day-month-year (en-GB); the catalogue is the "en" one.
+    return "en_GB" if chosen == "en" else chosen
 
 
 def register_blueprints(app: Flask) -> None:
@@ -94,21 +123,25 @@ def register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.help.views import bp as help_bp
     from app.interviews.api import bp as interviews_api_bp
+    from app.reception.api import bp as reception_api_bp
     from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
+    from app.privacy.views import bp as guard_bp
     from app.reception.views import bp as reception_bp
     from app.reporting.views import bp as reporting_bp
     from app.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
-                      api_bp, interviews_api_bp, admin_bp):
+                      api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Answer errors as JSON on the API and as a French page elsewhere."""
-    from app.security import wants_json
+    from app.security import JSONTooDeep, wants_json
 
     messages = {
         400: _l("Requête invalide."),
@@ -124,12 +157,24 @@ def register_errorhandlers(app: Flask) -> None:
         code = getattr(error, "code", 500) or 500
         message = str(messages.get(code, getattr(error, "description", "")))
         if wants_json():
-            return jsonify(error=getattr(error, "name", "error").lower().replace(" ", "_"),
-                           message=message), code
-        return render_template("error.html", code=code, message=message), code
+            response = jsonify(error=getattr(error, "name", "error").lower().replace(" ", "_"),
+                               message=message)
+        else:
+            response = app.make_response(render_template("error.html", code=code,
+                                                         message=message))
+        response.status_code = code
+        if getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # RFC 9110 for 405
+        return response
 
     for code in messages:
         app.register_error_handler(code, handle)
+
+    @app.errorhandler(JSONTooDeep)
+    def handle_deep_json(_error):
+        message = _("JSON trop imbriqué : au plus %(n)d niveaux.",
+                    n=app.config["MAX_JSON_DEPTH"])
+        return jsonify(error="json_too_deep", field="body", message=message), 400
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error):
@@ -153,31 +198,28 @@ def register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         )
+        if app.config["HSTS_SECONDS"]:
+            response.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        # Pages for a logged-in person and JSON answers hold data a shared tablet's cache,
+        # or the back button after logout, must not give away.
+        if request.endpoint != "static" and "Cache-Control" not in response.headers and (
+                response.is_json or _is_logged_in()):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
-NAV_ITEMS = (
-    # endpoint, label, roles that see it; endpoints of features not installed are skipped
-    ("reception.index", _l("Accueil tablette"), ("agent", "director", "admin")),
-    ("interviews.new", _l("Saisir un entretien"), ("counsellor",)),
-    ("interviews.my_day", _l("Ma journée"), ("counsellor",)),
-    ("interviews.index", _l("Entretiens"), ("director",)),
-    ("stats.floor", _l("Tableau du jour"), ("agent", "counsellor", "director", "admin")),
-    ("stats.dashboard", _l("Tableau de bord"), ("director", "admin")),
-    ("reporting.index", _l("Rapports"), ("director", "admin")),
-    ("admin.users", _l("Administration"), ("admin",)),
-)
+def _is_logged_in() -> bool:
+    from flask_login import current_user
 
-ROLE_LABELS = {
-    "agent": _l("Agent d'accueil"),
-    "counsellor": _l("Conseiller·ère"),
-    "director": _l("Direction"),
-    "admin": _l("Administration"),
-}
+    return bool(current_user) and current_user.is_authenticated
 
 
 def register_template_context(app: Flask) -> None:
-    """Give every template the navigation and role names."""
+    """Give every template the navigation, the vocabulary and the browser's page config."""
+    from app import typography, vocabulary
+
+    typography.register(app)
 
     @app.template_filter("capfirst")
     def capfirst(text) -> str:
@@ -187,7 +229,9 @@ def register_template_context(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        return {"nav_items": NAV_ITEMS, "role_labels": ROLE_LABELS,
+        return {"nav_items": vocabulary.NAV_ITEMS, "role_labels": vocabulary.ROLES,
+                "vocabulary": vocabulary.template_vocabulary(),
+                "page_config": vocabulary.page_config,
                 "view_endpoints": app.view_functions, "get_locale": get_locale}
 
 

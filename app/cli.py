@@ -12,10 +12,22 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.extensions import db
 from app.models import ROLES, Partner, Pole, Site, User
+from app.models.users import LoginThrottle
 from app.seed import seed_reference
 from app.security import hash_password
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+def begin_write() -> None:
+    """Start the session's next transaction holding the write lock (SQLite BEGIN IMMEDIATE).
+
+    Commands run beside the scheduler. A deferred transaction that reads, then writes, fails
+    at once with "database is locked" when another process committed in between (busy_timeout
+    does not help there: PITFALLS); an immediate one waits its turn. Hash before calling this.
+    """
+    db.session.rollback()
+    db.session.connection(execution_options={"sqlite_immediate": True})
 
 
 def _by_code(model, code: str | None, what: str):
@@ -39,12 +51,16 @@ def create_user(username, role, site_code, password, pole_code, partner_code, di
     """Create a staff account."""
     if len(password) < 10:
         raise click.BadParameter("at least 10 characters", param_hint="--password")
+    password_hash = hash_password(password)
+    begin_write()
     if db.session.scalar(sa.select(User).where(User.username == username)):
         raise click.ClickException(f"user {username!r} already exists")
     user = User(
         username=username,
         display_name=display_name or username,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
+        # The operator chose it: the person chooses their own at first login.
+        must_change_password=True,
         role=role,
         site=_by_code(Site, site_code, "site"),
         pole=_by_code(Pole, pole_code, "pole"),
@@ -66,8 +82,11 @@ def ensure_admin(username, site_code):
     password = os.environ.get("AFFLUENCE_ADMIN_PASSWORD")
     generated = not password
     password = password or secrets.token_urlsafe(12)
+    password_hash = hash_password(password)
+    begin_write()
     db.session.add(User(username=username, display_name="Administrateur",
-                        password_hash=hash_password(password), role="admin",
+                        password_hash=password_hash, role="admin",
+                        must_change_password=generated,
                         site=_by_code(Site, site_code, "site")))
     db.session.commit()
     if generated:
@@ -77,6 +96,41 @@ def ensure_admin(username, site_code):
         click.echo("=" * 60)
     else:
         click.echo(f"First admin account {username!r} created with AFFLUENCE_ADMIN_PASSWORD.")
+
+
+@users_cli.command("reset-password")
+@click.argument("username")
+def reset_password(username):
+    """Give an account a new generated password (printed once), to change at next login.
+
+    For the administrator who lost theirs: also forgets its login failures and closes its
+    sessions.
+    """
+    password = secrets.token_urlsafe(12)
+    password_hash = hash_password(password)
+    begin_write()
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no account named {username!r}")
+    user.password_hash = password_hash
+    user.must_change_password = True
+    user.session_version += 1
+    db.session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(username)))
+    db.session.commit()
+    click.echo(f"New password for {username} (shown once, to be changed at the next login): "
+               f"{password}")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock(username):
+    """Forget an account's recent login failures, from every source."""
+    begin_write()
+    removed = db.session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(username))).rowcount
+    db.session.commit()
+    click.echo(f"{username}: {removed} throttled source(s) cleared.")
 
 
 @users_cli.command("list")
@@ -97,9 +151,10 @@ def seed_command():
 
 def register(app: Flask) -> None:
     """Attach every command group to the app."""
+    from app.backup import backup_cli
     from app.figures.cli import retention_cli, stats_cli
     from app.reporting.cli import demo_cli, report_cli, scheduler_cli
 
-    for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli, stats_cli,
-                    retention_cli):
+    for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli, backup_cli,
+                    stats_cli, retention_cli):
         app.cli.add_command(command)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -16,7 +16,18 @@ def _wants_immediate(conn) -> bool:
         return True
     # A mutating request reads then writes: take the write lock at BEGIN, or a concurrent
     # writer makes the upgrade fail at once with "database is locked" (PITFALLS).
-    return has_request_context() and request.method not in SAFE_METHODS
+    return (has_request_context() and request.method not in SAFE_METHODS
+            and not _opens_its_own_write())
+
+
+def _opens_its_own_write() -> bool:
+    """Tell whether the view only reads until it opens its write transaction (app.capture).
+
+    The capture endpoints validate a batch first and then begin an immediate transaction
+    themselves: their reads (the account) must not hold the lock meanwhile.
+    """
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "opens_its_own_write", False))
 
 
 def _install_sqlite_listeners(engine: Engine, synchronous: str) -> None:

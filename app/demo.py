@@ -39,7 +39,7 @@ from app.models import (
     User,
     interview_themes,
 )
-from app.timeutil import day_start_utc, local_day_and_hour
+from app.timeutil import day_start_utc, local_day_and_hour, to_local, utcnow
 
 CHUNK = 5_000
 # Demo accounts never log in (inactive, password never shown): a cheap Argon2id hash of a
@@ -319,9 +319,14 @@ def _delete_year(connection: sa.Connection, site_id: int, year: int) -> int:
 
 def generate_year(year: int, profile: str = "marseille", *, seed: int | None = None,
                   site_code: str | None = None, replace: bool = False,
-                  scale: float = 1.0) -> DemoSummary:
-    """Write a realistic year of activity for one site; refuse if it has data, unless replace."""
+                  scale: float = 1.0, now: datetime | None = None) -> DemoSummary:
+    """Write a realistic year of activity for one site; refuse if it has data, unless replace.
+
+    The current year stops at now: nothing is written after it (a floor board at 05:36 must
+    not show the afternoon), and the days written keep their usual volumes.
+    """
     started = perf_counter()
+    now = now or utcnow()
     if profile not in PROFILES:
         raise DemoError(f"unknown profile {profile!r}: use one of {sorted(PROFILES)}")
     if site_code:
@@ -346,12 +351,14 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
     interviews = (shape.small_centre_interviews if small else shape.interviews_per_year) * scale
     rng = random.Random(seed if seed is not None else year)
     days = opening_days(site, year)
-    summary.opening_days = len(days)
     if not days:
         raise DemoError(f"{site.code} has no opening day in {year}: check its opening hours")
+    today = to_local(now).date()
+    if days[0] > today:
+        raise DemoError(f"{year} has not begun: demo data stops at now")
     interview_weekdays = {int(d) for d in (site.interview_days or [])}
 
-    generator = _YearGenerator(rng, site, reference, counsellors, summary)
+    generator = _YearGenerator(rng, site, reference, counsellors, summary, now)
     day_weight = {day: MONTH_WEIGHTS[day.month] * WEEKDAY_WEIGHTS[day.weekday()] for day in days}
     visitor_scale = visitors / sum(day_weight.values())
     interview_days = [day for day in days if day.weekday() in interview_weekdays]
@@ -365,7 +372,9 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
             summary.replaced = _delete_year(connection, site.id, year)
         writer = _Writer(connection)
         month = days[0].month
-        for day in days:
+        # Volumes are shaped on the whole year, then only the days begun so far are written.
+        summary.opening_days = sum(1 for day in days if day <= today)
+        for day in (day for day in days if day <= today):
             if day.month != month:
                 writer.flush()  # one transaction a month: taps at reception interleave
                 month = day.month
@@ -405,8 +414,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
 class _YearGenerator:
     """Draws the rows of one site's days."""
 
-    def __init__(self, rng, site, reference: _Reference, counsellors, summary):
+    def __init__(self, rng, site, reference: _Reference, counsellors, summary, now: datetime):
         self.rng = rng
+        self.now = now
         self.site = site
         self.ref = reference
         self.summary = summary
@@ -469,6 +479,8 @@ class _YearGenerator:
     def _flow(self, writer, *, kind, occurred_at, day, hour, point_id, destination_kind,
               pole_id=None, partner_id=None, event_type_id=None, from_pole_id=None,
               party_size=1, profile, interview_id=None, created_by_id=None) -> None:
+        if occurred_at > self.now:
+            return  # the rest of today has not happened yet
         writer.add(FlowEntry.__table__, {
             "id": _uuid(self.rng), "kind": kind, "occurred_at": occurred_at, "local_date": day,
             "local_hour": hour, "site_id": self.site.id, "reception_point_id": point_id,
@@ -477,7 +489,8 @@ class _YearGenerator:
             "from_pole_id": from_pole_id, "party_size": party_size,
             "interview_id": interview_id, "payload_digest": DEMO_DIGEST,
             "created_by_id": created_by_id,
-            "received_at": occurred_at + timedelta(seconds=self.rng.randrange(1, 90)),
+            "received_at": min(occurred_at + timedelta(seconds=self.rng.randrange(1, 90)),
+                               self.now),
             "deleted_at": None, "deleted_by_id": None, **profile,
         })
         if kind == "arrival":
@@ -579,6 +592,8 @@ class _YearGenerator:
             profile = self._profile()
             interview_id = _uuid(rng)
             finished = started + timedelta(minutes=duration)
+            if finished > self.now:
+                continue  # not over yet, so not recorded yet
             writer.add(Interview.__table__, {
                 "id": interview_id, "started_at": started, "local_date": day, "local_hour": hour,
                 "duration_min": duration, "channel": channel, "site_id": self.site.id,

@@ -1,4 +1,4 @@
-"""Password hashing, login throttling and role checks on views."""
+"""Password hashing, login delays, bounded JSON bodies and role checks on views."""
 
 from __future__ import annotations
 
@@ -7,53 +7,117 @@ from functools import cache, wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import abort, current_app, jsonify, request
+from flask import Request, abort, current_app, has_app_context, jsonify, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
-from app.timeutil import utcnow
-
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
+# ---------------------------------------------------------------- passwords
 
 
 @cache
-def _dummy_hash() -> str:
-    """Return a hash verified when the username is unknown, so timing does not tell.
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """Return the Argon2id hasher at the configured cost (the library's defaults outside an app)."""
+    if not has_app_context():
+        return _hasher_for(3, 65536, 4)
+    config = current_app.config
+    return _hasher_for(int(config["ARGON2_TIME_COST"]), int(config["ARGON2_MEMORY_COST"]),
+                       int(config["ARGON2_PARALLELISM"]))
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Return a hash to verify when the account is unknown, at the same cost as real ones.
 
     Made on first use, not at import: Argon2 takes 64 MiB to hash, which every CLI command
     and report process would otherwise carry for nothing.
     """
-    return _hasher.hash("affluence-dummy-password")
+    return hasher.hash("affluence-dummy-password")
 
 
 def hash_password(password: str) -> str:
-    """Hash a password with Argon2id."""
-    return _hasher.hash(password)
+    """Hash a password with Argon2id at the configured cost."""
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    """Tell whether password matches the stored hash (False for an unknown user)."""
+    """Tell whether password matches the stored hash (False for an unknown account).
+
+    An unknown account still pays one full hash, so a wrong password takes as long for a
+    name that does not exist as for one that does (PITFALLS: enumeration by timing).
+    """
+    hasher = _hasher()
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        matches = hasher.verify(stored_hash or _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matches and stored_hash is not None
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    """Tell whether the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(stored_hash)
+    """Tell whether the hash was made at another cost than today's."""
+    return _hasher().check_needs_rehash(stored_hash)
 
 
-def is_locked(user) -> bool:
-    """Tell whether repeated failures have locked the account for now."""
-    return user.locked_until is not None and user.locked_until > utcnow()
+def login_delay(failures: int) -> timedelta:
+    """Return how long a source must wait after its `failures`-th failure on an account."""
+    config = current_app.config
+    over = failures - int(config["LOGIN_FREE_FAILURES"])
+    if over <= 0:
+        return timedelta(0)
+    seconds = int(config["LOGIN_DELAY_BASE_SECONDS"]) * 2 ** min(over - 1, 20)
+    return timedelta(seconds=min(seconds, int(config["LOGIN_DELAY_MAX_SECONDS"])))
 
 
-def record_failure(user) -> None:
-    """Count a failed login; lock the account for a while after too many."""
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
+# ---------------------------------------------------------------- JSON bodies
+
+
+class JSONTooDeep(BadRequest):
+    """A JSON body nested deeper than MAX_JSON_DEPTH (or than the parser can follow)."""
+
+    description = "JSON nested too deep"
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    # Iterative: a recursive walk of an attacker's document is the bug being fixed.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class BoundedRequest(Request):
+    """A request whose JSON body is refused (400) when nested too deep, never a 500.
+
+    json.loads raises RecursionError, not ValueError, past about 1,000 levels, so
+    get_json(silent=True) let it through as a 500; and a document a little shallower than
+    that would still crash whatever walks it recursively later.
+    """
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            value = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            raise JSONTooDeep() from None
+        limit = current_app.config.get("MAX_JSON_DEPTH", 32)
+        if value is not None and _depth_exceeds(value, limit):
+            raise JSONTooDeep()
+        return value
+
+
+# ---------------------------------------------------------------- views
 
 
 def wants_json() -> bool:

@@ -156,6 +156,95 @@ OUTCOMES = [
 ]
 
 
+# English labels of the rows above, by code; proper names without one stay as they are.
+ENGLISH = {
+    "sites": {
+        "marseille": "Cité des Métiers, Marseille",
+        **{code: f"{city} associated centre" for code, _label, city, *_rest in SITES[1:]},
+    },
+    "points": {
+        "marseille-rdc": "Ground-floor desk",
+        "marseille-1": "First-floor desk",
+        "marseille-2": "Second-floor desk",
+        **{f"{code}-accueil": "Reception desk" for code, *_rest in SITES[1:]},
+    },
+    "poles": {
+        "orientation": ("Choosing a path, changing career", "Guidance"),
+        "formation": ("Choosing a training course", "Training"),
+        "emploi": ("Finding a job", "Jobs"),
+        "creation": ("Starting a business", "Business"),
+    },
+    "partners": {
+        "cio": "CIO – Aix-Marseille education authority",
+        "afpa": "AFPA (adult vocational training)",
+        "cidff": "CIDFF (women's and families' rights)",
+        "fongecif": "Transitions Pro PACA (career transitions)",
+        "cite": "Cité des Métiers (own staff)",
+        "cci": "Chamber of Commerce and Industry",
+        "cma": "Chamber of Trades and Crafts",
+        "cap-emploi": "Cap emploi (disability and employment)",
+        "maison-emploi": "Employment centre",
+    },
+    "profile_options": {
+        "status": {
+            "scolaire": "Pupil (secondary school)", "etudiant": "Student",
+            "demandeur-emploi": "Job seeker", "salarie": "Employee",
+            "independant": "Self-employed, business owner", "inactif": "Not working",
+            "retraite": "Retired", "autre": "Other situation",
+        },
+        "age_band": {
+            "moins-16": "Under 16", "16-25": "16 to 25", "26-44": "26 to 44",
+            "45-54": "45 to 54", "55-plus": "55 and over",
+        },
+        "gender": {"femme": "Woman", "homme": "Man", "autre": "Other"},
+        "first_visit": {"oui": "First visit", "non": "Has been before"},
+    },
+    "event_types": {
+        "atelier": "Workshop", "info-metiers": "Job information session",
+        "info-collective": "Group information session", "journee-thematique": "Themed day",
+        "semaine-metiers": "Jobs week", "forum": "Recruitment fair",
+        "visite-groupe": "Group visit",
+    },
+    "themes": {
+        "bilan-competences": "Skills assessment",
+        "reconversion": "Career change",
+        "decouverte-metiers": "Discovering jobs",
+        "choix-etudes": "Choosing studies",
+        "vae": "Accreditation of prior experience (VAE)",
+        "cep": "Career development advice",
+        "handicap-orientation": "Guidance and disability",
+        "financement-formation": "Funding a course",
+        "cpf": "Personal training account (CPF)",
+        "apprentissage": "Apprenticeship, work-study",
+        "recherche-formation": "Finding a course",
+        "formation-distance": "Distance learning",
+        "remise-a-niveau": "Refresher, basic skills",
+        "cv-candidature": "CV and applications",
+        "recherche-emploi": "Job-search techniques",
+        "entretien-embauche": "Preparing a job interview",
+        "mobilite-internationale": "Working abroad",
+        "droits-chomage": "Unemployment rights and benefits",
+        "job-etudiant": "Student and seasonal jobs",
+        "egalite-pro": "Workplace equality, gender balance in jobs",
+        "statut-juridique": "Legal form of the business",
+        "financement-creation": "Funding the project",
+        "micro-entreprise": "Micro-enterprise",
+        "etude-marche": "Market research",
+        "reprise-entreprise": "Taking over a business",
+        "entrepreneuriat-feminin": "Women's entrepreneurship",
+    },
+    "outcomes": {
+        "information": "Information given",
+        "documentation": "Sent to the documentation area",
+        "atelier": "Workshop or event offered",
+        "orientation-organisme": "Referred to an organisation",
+        "rdv-organisme": "Appointment made with an organisation",
+        "second-entretien": "Second interview offered",
+        "reorientation": "Referred to another pole",
+    },
+}
+
+
 def _upsert(model, key: dict, values: dict, position: int) -> object:
     """Add the row if missing; refresh it only while no administrator has edited it."""
     row = db.session.scalar(sa.select(model).filter_by(**key))
@@ -175,30 +264,40 @@ def seed_reference() -> None:
     for position, (code, label, city, parent, hours, days) in enumerate(SITES):
         sites[code] = _upsert(
             Site, {"code": code},
-            {"label": label, "city": city, "opening_hours": hours, "interview_days": days,
-             "parent": sites.get(parent)},
+            {"label": label, "label_en": ENGLISH["sites"].get(code), "city": city,
+             "opening_hours": hours, "interview_days": days, "parent": sites.get(parent)},
             position,
         )
     db.session.flush()
     for position, (code, site, label, floor) in enumerate(RECEPTION_POINTS):
         _upsert(ReceptionPoint, {"code": code},
-                {"label": label, "floor": floor, "site_id": sites[site].id}, position)
+                {"label": label, "label_en": ENGLISH["points"].get(code), "floor": floor,
+                 "site_id": sites[site].id}, position)
     poles = {}
     for position, (code, label, short) in enumerate(POLES):
-        poles[code] = _upsert(Pole, {"code": code}, {"label": label, "short_label": short}, position)
+        label_en, short_en = ENGLISH["poles"].get(code, (None, None))
+        poles[code] = _upsert(Pole, {"code": code},
+                              {"label": label, "label_en": label_en, "short_label": short,
+                               "short_label_en": short_en}, position)
     for position, (code, label, description, seconds) in enumerate(PARTNERS):
         _upsert(Partner, {"code": code},
-                {"label": label, "description": description, "seconds_counsellors": seconds},
+                {"label": label, "label_en": ENGLISH["partners"].get(code),
+                 "description": description, "seconds_counsellors": seconds},
                 position)
     for category, options in PROFILE_OPTIONS.items():
+        english = ENGLISH["profile_options"].get(category, {})
         for position, (code, label) in enumerate(options):
-            _upsert(ProfileOption, {"category": category, "code": code}, {"label": label}, position)
+            _upsert(ProfileOption, {"category": category, "code": code},
+                    {"label": label, "label_en": english.get(code)}, position)
     for position, (code, label) in enumerate(EVENT_TYPES):
-        _upsert(EventType, {"code": code}, {"label": label}, position)
+        _upsert(EventType, {"code": code},
+                {"label": label, "label_en": ENGLISH["event_types"].get(code)}, position)
     db.session.flush()
     for pole_code, themes in THEMES.items():
         for position, (code, label) in enumerate(themes):
-            _upsert(Theme, {"code": code}, {"label": label, "pole_id": poles[pole_code].id}, position)
+            _upsert(Theme, {"code": code}, {"label": label, "label_en": ENGLISH["themes"].get(code),
+                                            "pole_id": poles[pole_code].id}, position)
     for position, (code, label, target) in enumerate(OUTCOMES):
-        _upsert(Outcome, {"code": code}, {"label": label, "target_kind": target}, position)
+        _upsert(Outcome, {"code": code}, {"label": label, "label_en": ENGLISH["outcomes"].get(code),
+                                          "target_kind": target}, position)
     db.session.commit()

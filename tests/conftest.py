@@ -16,8 +16,6 @@ from app.security import hash_password
 from app.seed import seed_reference
 
 PASSWORD = "correct-horse-42"
-# Argon2 with its default cost takes ~50 ms a hash; tests make many accounts.
-_FAST_HASH = hash_password(PASSWORD)
 
 
 def _postgres_database(admin_url: str):
@@ -130,6 +128,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def _test_hash() -> str:
+    """Return PASSWORD's hash at the testing config's (cheap) Argon2 cost, made once."""
+    global _HASH
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+_HASH: str | None = None
+
+
 @pytest.fixture
 def make_user(app):
     """Create an account: make_user("agent", site="marseille", pole=..., partner=...)."""
@@ -142,7 +151,7 @@ def make_user(app):
             user = User(
                 username=username or f"{role}-{uuid.uuid4().hex[:6]}",
                 display_name=f"{role.title()} Test",
-                password_hash=_FAST_HASH,
+                password_hash=_test_hash(),
                 role=role,
                 site=db.session.scalar(sa.select(Site).where(Site.code == site)),
                 pole=db.session.scalar(sa.select(Pole).where(Pole.code == pole)) if pole else None,

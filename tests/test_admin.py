@@ -6,7 +6,7 @@ import html
 import re
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -73,6 +73,12 @@ def new_session(app, username: str, password: str = PASSWORD) -> Auth:
     return other
 
 
+def chooses_own_password(app, username: str, password: str) -> bool:
+    """Log in with a password an admin gave: the account is sent to choose its own (issue 7)."""
+    response = Auth(app.test_client()).login(username, password)
+    return response.status_code == 302 and response.headers["Location"].startswith("/mot-de-passe")
+
+
 def text(response) -> str:
     """Return the page as a reader sees its characters (entities decoded)."""
     return html.unescape(response.get_data(as_text=True))
@@ -133,7 +139,7 @@ def test_created_account_logs_in_with_its_initial_password(app, admin):
     assert (stored["role"], stored["site"], stored["display_name"]) == (
         "agent", "marseille", "Camille Accueil")
     assert stored["hash"].startswith("$argon2id$")
-    assert new_session(app, "accueil-rdc", "dix-caracteres-ok").token
+    assert chooses_own_password(app, "accueil-rdc", "dix-caracteres-ok")
 
 
 def test_generated_password_is_shown_once_and_works(app, admin):
@@ -144,7 +150,7 @@ def test_generated_password_is_shown_once_and_works(app, admin):
     assert "il ne sera plus jamais affiché" in text(response)
     assert response.headers["Cache-Control"] == "no-store"
     password = GENERATED.search(text(response)).group(1)
-    assert new_session(app, "accueil-1", password).token
+    assert chooses_own_password(app, "accueil-1", password)
     edit_page = text(admin.client.get(f"/admin/comptes/{user_row(app, 'accueil-1')['id']}"))
     assert password not in edit_page
 
@@ -352,7 +358,7 @@ def test_password_reset_shows_a_new_password_revokes_sessions_and_unlocks(app, a
     old_cookie = tablet.client.get("/accueil-du-jour")
     assert old_cookie.status_code == 302 and "/login" in old_cookie.headers["Location"]
     assert Auth(app.test_client()).login(agent.username, PASSWORD).status_code == 401
-    assert new_session(app, agent.username, password).token
+    assert chooses_own_password(app, agent.username, password)
     [event] = audit_events(app, "user.password_reset")
     assert set(event["changes"]) == {"session_version", "locked_until", "failed_logins"}
     assert event["changes"]["failed_logins"] == [3, 0]
@@ -381,7 +387,7 @@ def test_audit_trail_never_holds_a_password_or_hash(app, admin, make_user):
 
     for secret in ("tres-secret-123", generated, "$argon2", "password_hash"):
         assert secret not in dumped and secret not in journal
-    assert "Création de compte" in journal and "Réinitialisation du mot de passe" in journal
+    assert "Compte créé" in journal and "Mot de passe réinitialisé" in journal
 
 
 # ---------------------------------------------------------------- access
@@ -708,23 +714,113 @@ def test_reference_index_counts_active_and_deactivated_rows(app, admin):
 
 # ---------------------------------------------------------------- journal
 
-def test_journal_shows_who_did_what_to_which_target(app, admin_user, make_user):
+INLINE_TAG = re.compile(r"</?(?:span|del|ins|strong|time|abbr|code|a)\b[^>]*>")
+
+
+def _read(fragment: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", INLINE_TAG.sub("", fragment)).split())
+
+
+def words(response) -> str:
+    """Return the page's text as a reader reads it: no tags, single spaces."""
+    return _read(re.sub(r"<script.*?</script>", " ", text(response), flags=re.S))
+
+
+def journal_items(response) -> list[str]:
+    """Return each journal entry as one line of words."""
+    entries = re.findall(r'<li class="journal-entry">(.*?)</li>\s*(?=<li class="journal-entry|</ol>)',
+                         text(response), re.S)
+    return [_read(entry) for entry in entries]
+
+
+def test_journal_says_who_did_what_to_which_target_in_words(app, admin_user, make_user):
     admin, me = admin_user
     agent = make_user("agent")
     post(admin, f"/admin/comptes/{agent.id}", {"role": "director", "site": "marseille",
                                                "display_name": "Claude"})
     post(admin, "/admin/listes/event-types/nouveau", {"code": "salon", "label": "Salon"})
 
-    page = text(admin.client.get("/admin/journal"))
-    only_lists = text(admin.client.get("/admin/journal?action=reference.create"))
+    entries = journal_items(admin.client.get("/admin/journal"))
+    only_lists = journal_items(admin.client.get("/admin/journal?what=lists"))
 
-    assert me.username in page
-    assert "Modification de compte" in page and f"Compte {agent.username}" in page
-    assert "Agent d'accueil" in page and "Direction" in page
-    assert "Types d'événement : Salon (salon)" in page
-    assert "Modification de compte" not in only_lists.split("<tbody>")[1]
-    assert "Salon (salon)" in only_lists
-    assert page.index("Salon (salon)") < page.index(f"Compte {agent.username}")
+    assert len(entries) == 2 and len(only_lists) == 1
+    assert "Valeur ajoutée à une liste · Types d'événement : Salon" in entries[0]
+    assert f"Compte modifié · Compte de Claude ({agent.username})" in entries[1]
+    assert "Rôle : Agent d'accueil → Direction" in entries[1]
+    assert me.username in entries[1]
+    assert "Salon" in only_lists[0]
+    for raw in ("user.update", "reference.create", "event_type", "display_name"):
+        assert raw not in " ".join(entries)
+
+
+def test_an_interview_correction_reads_in_words_in_paris_time(app, logged_in, make_user):
+    from tests.test_interviews import at, post_form, record
+
+    session, _user = logged_in("counsellor", pole="emploi", partner="france-travail")
+    own = record(session, started_at=at(1, time(14, 5)))
+    post_form(session, f"/entretiens/{own}/modifier", {
+        "duration_min": "45", "channel": "phone", "themes": ["cv-candidature", "entretien-embauche"],
+        "outcomes": ["reorientation"], "target_reorientation": "formation"})
+    admin = new_session(app, make_user("admin").username)
+
+    [entry] = journal_items(admin.client.get("/admin/journal"))
+
+    assert "Entretien corrigé · Entretien du" in entry and "14:05, Emploi, par" in entry
+    assert "Durée : 30 min → 45 min" in entry
+    assert "Canal : Sur place → Téléphone" in entry
+    assert "CV et candidatures, Préparer un entretien d'embauche" in entry
+    assert "Réorienté vers un autre pôle (Choisir sa formation)" in entry
+    for raw in ("update", own, "duration_min", "in_person", "+00:00", "T12:05", "T13:05"):
+        assert raw not in entry, raw
+
+
+def test_the_journal_filters_by_who_what_when_and_site(app, admin_user, make_user):
+    admin, me = admin_user
+    gap_agent = make_user("agent", site="gap")
+    other_admin = make_user("admin")
+    now = utcnow()
+    with database(app) as session:
+        session.add_all([
+            AuditEvent(user_id=me.id, action="user.update", target_type="user",
+                       target_id=str(gap_agent.id), at=now - timedelta(days=3),
+                       changes={"display_name": ["a", "b"]}),
+            AuditEvent(user_id=other_admin.id, action="reference.update", target_type="pole",
+                       target_id="1", at=now, changes={"position": [1, 2]}),
+        ])
+        session.commit()
+    from app.timeutil import local_today
+
+    three_days_ago = (local_today() - timedelta(days=3)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
+
+    by_who = journal_items(admin.client.get(f"/admin/journal?who={other_admin.id}"))
+    by_what = journal_items(admin.client.get("/admin/journal?what=accounts"))
+    by_when = journal_items(admin.client.get(f"/admin/journal?start={three_days_ago}&end={yesterday}"))
+    at_gap = journal_items(admin.client.get("/admin/journal?site=gap"))
+    nonsense = admin.client.get("/admin/journal?who=zz&what=zz&start=zz&site=atlantis")
+
+    assert len(by_who) == 1 and "Valeur de liste modifiée" in by_who[0]
+    assert len(by_what) == 1 and "Compte modifié" in by_what[0]
+    assert len(by_when) == 1 and "Compte modifié" in by_when[0]
+    assert len(at_gap) == 1 and gap_agent.username in at_gap[0]
+    assert nonsense.status_code == 200 and len(journal_items(nonsense)) == 2
+
+
+def test_the_journal_speaks_english_to_an_english_admin(app, admin_user, make_user):
+    admin, me = admin_user
+    agent = make_user("agent")
+    post(admin, f"/admin/comptes/{agent.id}/desactiver")
+    with admin.client.session_transaction() as session:
+        session["lang"] = "en"
+
+    response = admin.client.get("/admin/journal")
+    [entry] = journal_items(response)
+
+    assert "1 entry" in words(response)
+    assert "Account deactivated · Account of" in entry
+    assert "Active: yes → no" in entry and "Open sessions: closed" in entry
+    assert re.search(r"\d\d/\d\d/20\d\d, \d\d:\d\d", entry)      # en-GB: day/month/year
+    assert " :" not in words(response)
 
 
 def test_journal_is_paginated(app, admin_user):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import holidays
 import pytest
@@ -211,3 +211,34 @@ def test_bad_arguments_are_refused_with_a_message(app, app_ctx, runner):
     assert result.exit_code == 2 and "--year" in result.output
     assert scalar(sa.select(sa.func.count()).select_from(FlowEntry)) == 0
     assert scalar(sa.select(sa.func.count()).select_from(Pole)) == 4
+
+
+def test_the_current_year_stops_at_now(app_ctx):
+    """At 05:36 on a working day the floor board must not show the afternoon's arrivals."""
+    from datetime import datetime, timezone
+
+    from app.timeutil import to_local
+
+    now = datetime(2025, 3, 12, 13, 10, tzinfo=timezone.utc)        # a Wednesday, 14:10 Paris
+    summary = generate_year(2025, "marseille", seed=8, scale=0.3, now=now)
+
+    last_arrival = scalar(sa.select(sa.func.max(FlowEntry.occurred_at)))
+    last_interview_end = max(
+        started + timedelta(minutes=minutes) for started, minutes in db.session.execute(
+            sa.select(Interview.started_at, Interview.duration_min)))
+    last_received = scalar(sa.select(sa.func.max(FlowEntry.received_at)))
+    days = scalar(sa.select(sa.func.count(sa.distinct(FlowEntry.local_date))))
+    assert last_arrival <= now and last_interview_end <= now and last_received <= now
+    assert to_local(last_arrival).date() == date(2025, 3, 12)       # today is written up to now
+    assert to_local(last_arrival).hour in (13, 14)
+    assert summary.opening_days == days                             # only days begun so far
+    assert 55 <= days <= 62                                         # Jan 1st to Mar 12th
+    # The days written keep a whole year's shape: about 62,000 * 0.3 / 300 a day.
+    assert 40 <= summary.visitors / days <= 90
+
+
+def test_a_year_that_has_not_begun_is_refused(app_ctx):
+    from datetime import datetime, timezone
+
+    with pytest.raises(DemoError, match="not begun"):
+        generate_year(2026, "marseille", now=datetime(2025, 6, 1, tzinfo=timezone.utc))

@@ -142,6 +142,134 @@ def test_a_bad_entry_is_rejected_by_name_and_the_others_are_kept(app, agent, ove
     assert len(stored(app)) == 2
 
 
+@pytest.mark.parametrize("instant, reason", [
+    ("0001-01-01T00:00:00+01:00", "ancienne"),   # converting it to UTC overflows
+    ("9999-12-31T23:59:59-01:00", "futur"),      # so does this one
+    ("0001-01-01T00:00:00Z", "ancienne"),
+    ("9999-12-31T23:59:59Z", "futur"),
+])
+def test_an_out_of_range_timestamp_is_rejected_alone_and_the_batch_is_stored(app, agent, instant, reason):
+    good = [entry(), entry(destination="cyber"), entry(destination="desk"), entry(party_size=2)]
+    poison = entry(occurred_at=instant)
+
+    response = agent.post_json("/api/v1/entries", {"entries": [*good[:2], poison, *good[2:]]})
+
+    assert response.status_code == 200
+    results = response.json["results"]
+    assert [r["status"] for r in results] == ["created", "created", "rejected", "created", "created"]
+    assert results[2]["id"] == poison["id"] and results[2]["field"] == "occurred_at"
+    assert results[2]["error"].startswith("occurred_at:") and reason in results[2]["error"]
+    assert len(stored(app)) == 4
+    assert agent.client.get("/api/v1/counts").json["total"] == 5
+
+
+def test_an_unforeseen_error_in_one_entry_is_that_entrys_rejection(app, agent, monkeypatch):
+    from app.reception import services
+
+    real = services.parse_entry
+
+    def fragile(raw, author, now):
+        if raw.get("destination") == "cyber":
+            raise OverflowError("date value out of range")
+        return real(raw, author, now)
+
+    monkeypatch.setattr(services, "parse_entry", fragile)
+    response = agent.post_json("/api/v1/entries", {"entries": [entry(), entry(destination="cyber")]})
+
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["created", "rejected"]
+    assert response.json["results"][1]["field"] == "entry"
+    assert len(stored(app)) == 1
+
+
+@pytest.mark.parametrize("bad_id", [42, 4.5, True, {"uuid": "x"}, ["a"], None])
+def test_a_rejected_item_with_a_non_string_id_answers_a_null_id(client, agent, bad_id):
+    import jsonschema_rs
+
+    response = agent.post_json("/api/v1/entries", {"entries": [entry(id=bad_id), entry()]})
+
+    assert response.status_code == 200
+    first, second = response.json["results"]
+    assert first == {"id": None, "status": "rejected", "field": "id", "error": first["error"]}
+    assert second["status"] == "created"
+    document = client.get("/api/v1/openapi.json").json
+    result_schema = {**document["components"]["schemas"]["Result"]}
+    validator = jsonschema_rs.validator_for(result_schema)
+    assert validator.is_valid(first) and validator.is_valid(second)
+
+
+def test_the_document_describes_the_entry_the_api_validates(client, agent):
+    """The schema served is the validator: its limits are the API's limits."""
+    from app.reception.services import ENTRY_SCHEMA
+
+    document = client.get("/api/v1/openapi.json").json
+    served = document["components"]["schemas"]["Entry"]
+    assert served == ENTRY_SCHEMA.schema
+    party = served["properties"]["party_size"]
+    at_limit, over = entry(party_size=party["maximum"]), entry(party_size=party["maximum"] + 1)
+    statuses = [r["status"] for r in agent.post_json("/api/v1/entries", {"entries": [at_limit, over]}).json["results"]]
+    assert statuses == ["created", "rejected"]
+    kinds = served["properties"]["kind"]["enum"]
+    results = agent.post_json("/api/v1/entries", {"entries": [entry(kind=k) for k in kinds]}).json["results"]
+    assert "kind" not in {r.get("field") for r in results}
+
+
+@pytest.mark.parametrize("path, method, statuses", [
+    ("/api/v1/entries", "post", {"200", "400", "401", "403", "413"}),
+    ("/api/v1/interviews", "post", {"200", "400", "401", "403", "413"}),
+    ("/api/v1/entries/{id}/undo", "post", {"200", "400", "401", "403", "404", "409"}),
+    ("/api/v1/counts", "get", {"200", "400", "401", "403", "404"}),
+    ("/api/v1/csrf", "get", {"200", "401", "403"}),
+])
+def test_every_error_answer_is_documented(client, path, method, statuses):
+    operation = client.get("/api/v1/openapi.json").json["paths"][path][method]
+    assert statuses <= set(operation["responses"])
+    for status in statuses - {"200"}:
+        content = operation["responses"][status]["content"]["application/json"]
+        assert content["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_batch_limit_in_the_document_is_the_configured_one(app, client):
+    operation = client.get("/api/v1/openapi.json").json["paths"]["/api/v1/entries"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["entries"]["maxItems"] == app.config["MAX_BATCH"]
+
+
+def test_a_batch_is_one_insert_and_reads_no_reference_table(app, agent):
+    """Reference codes come from the per-process cache; the ORM does not split the insert."""
+    import re
+
+    from app.reference import KINDS
+
+    agent.post_json("/api/v1/entries", {"entries": [entry()]})  # the lists are read once here
+    statements: list[str] = []
+
+    def collect(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", collect)
+    try:
+        batch = [entry(destination="cyber", profile={"gender": "femme"}), entry(party_size=3),
+                 entry(destination="partner:afpa", profile={"age_band": "16-25", "first_visit": "oui"}),
+                 entry(kind="reorientation", from_pole="emploi", destination="formation")]
+        batch += [entry(destination="desk") for _ in range(6)]
+        results = agent.post_json("/api/v1/entries", {"entries": batch}).json["results"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", collect)
+
+    assert [r["status"] for r in results] == ["created"] * 10
+    assert len([s for s in statements if s.lstrip().upper().startswith("INSERT")]) == 1
+    reference_tables = re.compile(r"\bFROM\s+\"?(" + "|".join(KINDS) + r")\b", re.I)
+    assert [s for s in statements if reference_tables.search(s)] == []
+    if engine.dialect.name == "sqlite":
+        # The account is read without the write lock; the lock is taken for the insert only.
+        begins = [i for i, s in enumerate(statements) if s.startswith("BEGIN")]
+        assert [statements[i] for i in begins] == ["BEGIN", "BEGIN IMMEDIATE"]
+        assert statements[begins[1] + 1].lstrip().upper().startswith("INSERT")
+
+
 def test_a_non_object_entry_is_rejected_alone(agent):
     results = agent.post_json("/api/v1/entries", {"entries": ["hello", entry()]}).json["results"]
     assert [r["status"] for r in results] == ["rejected", "created"]
@@ -196,9 +324,9 @@ def test_days_are_counted_in_paris_time_across_dst(app, agent, monkeypatch):
     late_utc = "2026-03-28T23:30:00+00:00"      # 00:30 on the 29th in Paris (UTC+1)
     after_change = "2026-03-29T01:15:00+00:00"  # 03:15 on the 29th in Paris (UTC+2)
     previous_day = "2026-03-28T22:59:00+00:00"  # 23:59 on the 28th in Paris
-    from app.reception import services
+    from app import capture
 
-    monkeypatch.setattr(services, "MAX_QUEUE_AGE", timedelta(days=100000))
+    monkeypatch.setattr(capture, "MAX_QUEUE_AGE", timedelta(days=100000))
     agent.post_json("/api/v1/entries", {"entries": [
         entry(occurred_at=late_utc), entry(occurred_at=after_change), entry(occurred_at=previous_day)]})
     assert agent.client.get("/api/v1/counts?date=2026-03-29").json["total"] == 2
@@ -210,6 +338,9 @@ def test_days_are_counted_in_paris_time_across_dst(app, agent, monkeypatch):
 def test_counts_reject_a_bad_date_and_an_unknown_site(agent):
     bad = agent.client.get("/api/v1/counts?date=21/11/2026")
     assert bad.status_code == 400 and bad.json["field"] == "date"
+    empty = agent.client.get("/api/v1/counts?date=")
+    assert empty.status_code == 400 and empty.json["field"] == "date"
+    assert empty.json["message"].startswith("date:")
     unknown = agent.client.get("/api/v1/counts?site=atlantis")
     assert unknown.status_code == 404 and unknown.json["field"] == "site"
 

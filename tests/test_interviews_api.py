@@ -261,6 +261,29 @@ def test_a_bad_interview_is_rejected_by_field_and_the_others_are_kept(app, couns
     assert count(app, Interview) == 2
 
 
+@pytest.mark.parametrize("instant, reason", [
+    ("0001-01-01T00:00:00+01:00", "ancienne"),
+    ("9999-12-31T23:59:59-01:00", "futur"),
+])
+def test_an_out_of_range_start_is_rejected_alone_and_the_batch_is_stored(app, counsellor, instant, reason):
+    good = [interview() for _ in range(4)]
+    poison = interview(started_at=instant)
+
+    response = post(counsellor, *good[:2], poison, *good[2:])
+
+    assert response.status_code == 200
+    results = response.json["results"]
+    assert [r["status"] for r in results] == ["created", "created", "rejected", "created", "created"]
+    assert results[2]["field"] == "started_at" and reason in results[2]["error"]
+    assert count(app, Interview) == 4
+
+
+@pytest.mark.parametrize("bad_id", [7, {"id": 1}, None])
+def test_a_rejected_interview_with_a_non_string_id_answers_a_null_id(counsellor, bad_id):
+    results = post(counsellor, interview(id=bad_id)).json["results"]
+    assert results[0]["id"] is None and results[0]["status"] == "rejected"
+
+
 def test_a_site_outside_the_counsellors_network_is_refused(app, counsellor):
     with app.app_context():
         db.session.add(Site(code="lyon", label="Cité des Métiers de Lyon", city="Lyon"))
@@ -357,13 +380,16 @@ def test_the_same_batch_from_four_threads_is_stored_once(app, make_user):
     assert sessions[0].client.get("/api/v1/counts").json["reorientations"] == 8
 
 
-def test_channel_and_duration_are_remembered_for_the_next_form(counsellor):
+def test_the_duration_is_remembered_and_shown_so_and_the_channel_opens_on_sur_place(counsellor):
     post(counsellor, interview(channel="phone", duration_min=45))
 
     page = counsellor.client.get("/entretiens/nouveau").get_data(as_text=True)
 
-    assert 'id="channel-phone" value="phone" checked' in page
+    # A phone interview must not silently make the next one a phone interview (issue 13):
+    # only a channel the counsellor pins in the page carries over.
+    assert 'id="channel-in_person" value="in_person" checked' in page
     assert 'id="duration_min" name="duration_min" value="45"' in page
+    assert 'id="duration-remembered"' in page
 
 
 def test_the_endpoint_is_documented_in_openapi(client):

@@ -119,9 +119,27 @@ def test_annual_report_is_due_on_the_second_of_january(now, expected):
 
 
 def test_backup_is_due_for_the_last_night_at_half_past_two():
-    assert jobs.due_backups(paris(2025, 3, 30, 2, 29), 1)[0].key == "2025-03-29"
-    # 30 March 2025: clocks went forward at 02:00, so 03:00 Paris is already past 02:30.
-    assert jobs.due_backups(paris(2025, 3, 30, 3, 0), 1)[0].key == "2025-03-30"
+    assert jobs.due_backups(paris(2025, 3, 29, 2, 29), 1)[0].key == "2025-03-28"
+    assert jobs.due_backups(paris(2025, 3, 29, 2, 30), 1)[0].key == "2025-03-29"
+    # 30 March 2025: clocks jump from 02:00 to 03:00, and APScheduler fires the 02:30 job
+    # at 03:30 (01:30 UTC). The catch-up reads the same trigger, so it agrees.
+    assert jobs.due_backups(paris(2025, 3, 30, 3, 0), 1)[0].key == "2025-03-29"
+    assert jobs.due_backups(paris(2025, 3, 30, 3, 30), 1)[0].key == "2025-03-30"
+
+
+def test_due_periods_are_read_from_the_triggers_the_scheduler_fires(app):
+    """Each job's due list ends with the period of the trigger's last firing."""
+    by_id = {job.id: job for job in jobs.build_scheduler(app).get_jobs()}
+    specs = jobs.default_specs()
+    for now in (paris(2025, 3, 30, 3, 45), paris(2026, 1, 2, 6, 0), paris(2024, 12, 31, 23)):
+        for name, spec in specs.items():
+            last = jobs.fire_times(spec.cron, now, 1)[-1]
+            # The scheduler's own trigger fires at that instant, and not again before now.
+            trigger = by_id[name].trigger
+            assert trigger.get_next_fire_time(None, last) == last
+            following = trigger.get_next_fire_time(last, last + timedelta(seconds=1))
+            assert following.timestamp() > now.timestamp()
+            assert spec.due(now, 1) == [spec.due(last, 1)[-1]]
 
 
 def test_same_week_last_year_falls_back_to_week_52():
@@ -378,7 +396,11 @@ def test_backups_rotate_keeping_the_newest(tmp_path):
                                                           "affluence-2025-03-11.sqlite3"]
 
 
-def test_postgresql_backup_without_pg_dump_is_skipped_with_a_clear_status(tmp_path):
+def test_postgresql_backup_without_pg_dump_is_skipped_with_a_clear_status(tmp_path,
+                                                                         monkeypatch):
+    from app import backup
+
+    monkeypatch.setattr(backup, "DEBIAN_CLIENTS", tmp_path / "no-clients")
     url = sa.make_url("postgresql+psycopg://someone@db.invalid/affluence")
     with pytest.raises(jobs.Skipped, match="use the server's own backups"):
         jobs.backup_database(url, tmp_path, "2025-03-11", which=lambda name: None)
@@ -451,3 +473,163 @@ def test_scheduled_reports_are_written_by_the_real_writers(app, app_ctx, empty_r
         assert (empty_reports / name).stat().st_size > 0
     internal = next(n for n in annual.files if n.endswith(".json") and "internal" in n)
     assert json.loads((empty_reports / internal).read_text())["visitors"] == summary.visitors
+
+
+# ---------------------------------------------------------------- crashed processes (issue 7)
+
+
+def _dead_pid() -> int:
+    """Return the pid of a process of this host that has ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_run_of_a_dead_process_on_this_host_is_reclaimed_at_once(app, app_ctx, empty_reports):
+    import socket
+
+    started = paris(2025, 1, 2, 6, 0)
+    row = JobRun(job="annual", period_key="2024", status="running", started_at=started,
+                 host=f"{socket.gethostname()}:{_dead_pid()}")
+    db.session.add(row)
+    db.session.commit()
+    staging = empty_reports / f".run-{row.id}-0badc0de"
+    staging.mkdir()
+    (staging / "bilan-2024.xlsx").write_bytes(b"half a workbook")
+    annual = FakeBody("bilan")
+
+    # Restarted five minutes later, far within JOB_STALE_MINUTES.
+    outcomes = jobs.catch_up(clock=fixed(started + timedelta(minutes=5)),
+                             specs=fake_specs(annual=annual), only=["annual"],
+                             retry_failed=True)
+
+    assert [(o.period_key, o.status) for o in outcomes] == [("2024", "success")]
+    assert annual.calls == ["2024"]
+    assert not staging.exists()
+    assert sorted(p.name for p in empty_reports.iterdir()) == ["bilan-2024.txt"]
+
+
+def test_a_live_or_distant_run_is_left_alone_until_the_timeout(app, app_ctx, empty_reports):
+    import os
+    import socket
+
+    started = paris(2025, 1, 6, 7, 0)  # five minutes before the restart below
+    alive = JobRun(job="weekly", period_key="2024-W52", status="running", started_at=started,
+                   host=f"{socket.gethostname()}:{os.getppid()}")
+    distant = JobRun(job="weekly", period_key="2025-W01", status="running", started_at=started,
+                     host="other-server:12")
+    db.session.add_all([alive, distant])
+    db.session.commit()
+    staging = empty_reports / f".run-{alive.id}-12345678"
+    staging.mkdir()
+    weekly = FakeBody("hebdo")
+
+    outcomes = jobs.catch_up(clock=fixed(paris(2025, 1, 6, 7, 5)),
+                             specs=fake_specs(weekly=weekly), only=["weekly"],
+                             retry_failed=True)
+
+    assert outcomes == [] and weekly.calls == []
+    assert staging.exists()  # its process may still be writing there
+    assert [r.status for r in runs("weekly")] == ["running", "running"]
+
+
+def test_a_manual_run_of_a_dead_process_is_marked_interrupted_at_once(app, app_ctx):
+    import socket
+
+    now = paris(2025, 3, 10, 10)
+    db.session.add(JobRun(job="raw:manual", period_key="2025-01-01..2025-03-01#abc123",
+                          status="running", started_at=now - timedelta(minutes=2),
+                          host=f"{socket.gethostname()}:{_dead_pid()}"))
+    db.session.commit()
+
+    assert jobs.expire_stale_manual_runs(now) == 1
+    [row] = runs("raw:manual")
+    assert row.status == "failed" and "interrupted" in row.error
+
+
+# ---------------------------------------------------------------- nobody waits on the catch-up
+
+
+def test_catch_up_and_a_burst_of_writes_together_never_lock_anyone_out(
+        app, app_ctx, runner, empty_reports):
+    """`make run`'s first minute: the scheduler catches up (reports, then the backup) while
+    an operator creates accounts and the floor keeps writing. Nobody gets "database is
+    locked". A director's long read is open meanwhile, which a TRUNCATE checkpoint would
+    wait for while blocking every writer (the bug: the backup's checkpoint)."""
+    import sqlite3
+    import time
+
+    from app.demo import generate_year
+
+    generate_year(2025, "marseille", seed=3, scale=0.01)
+    db.session.remove()
+    sqlite_path = db.engine.url.database if db.engine.dialect.name == "sqlite" else None
+    done = threading.Event()
+    errors: list[str] = []
+    writes = [0]
+
+    def long_reader():
+        # A report or export holding its snapshot for a while, again and again.
+        connection = sqlite3.connect(sqlite_path, timeout=10, isolation_level=None)
+        try:
+            while not done.is_set():
+                connection.execute("BEGIN")
+                connection.execute("SELECT count(*) FROM flow_entries").fetchone()
+                done.wait(1.5)
+                connection.execute("COMMIT")
+        finally:
+            connection.close()
+
+    def floor_writer():
+        # What a person's command is willing to wait: 2 s, not the app's 10 s.
+        connection = sqlite3.connect(sqlite_path, timeout=2, isolation_level=None)
+        try:
+            while not done.is_set():
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    connection.execute("UPDATE users SET preferences = preferences")
+                    connection.execute("COMMIT")
+                    writes[0] += 1
+                except sqlite3.OperationalError as error:
+                    errors.append(f"floor: {error}")
+                    connection.execute("ROLLBACK") if connection.in_transaction else None
+                time.sleep(0.02)
+        finally:
+            connection.close()
+
+    helpers = [threading.Thread(target=long_reader), threading.Thread(target=floor_writer)] \
+        if sqlite_path else []
+    catch_up_result = {}
+
+    def scheduler():
+        with app.app_context():
+            try:
+                catch_up_result["outcomes"] = jobs.catch_up(clock=fixed(paris(2026, 1, 5, 8, 0)))
+            finally:
+                db.session.remove()
+
+    for thread in helpers:
+        thread.start()
+    background = threading.Thread(target=scheduler)
+    background.start()
+    created = []
+    while background.is_alive() or len(created) < 5:
+        result = runner.invoke(args=["users", "create", f"accueil{len(created)}", "--role",
+                                     "agent", "--site", "marseille",
+                                     "--password", "un-mot-de-passe"])
+        created.append(result)
+        if result.exit_code != 0:
+            errors.append(f"users create: {result.output} {result.exception!r}")
+    background.join(timeout=120)
+    done.set()
+    for thread in helpers:
+        thread.join(timeout=30)
+
+    assert errors == []
+    statuses = [(o.job, o.status) for o in catch_up_result["outcomes"]]
+    assert ("backup", "success") in statuses or ("backup", "skipped") in statuses
+    assert all(status in ("success", "skipped") for _job, status in statuses), statuses
+    assert len(created) >= 5 and (writes[0] > 10 or not sqlite_path)

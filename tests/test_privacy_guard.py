@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.privacy import ner
 from app.privacy.guard import (
     KINDS,
     LABELS,
@@ -19,6 +20,8 @@ from app.privacy.guard import (
     check_text,
     ensure_clean,
 )
+
+from app.privacy.rules import browser_rules
 
 DATA = Path(__file__).parent / "data"
 GUARD_JS = Path(__file__).parent.parent / "app" / "static" / "js" / "guard.js"
@@ -30,7 +33,11 @@ def _lines(name: str) -> list[str]:
 
 
 def _refused() -> list[tuple[tuple[str, ...], str]]:
-    """Refused notes as (expected kinds, text); a line is "kind[,kind]<TAB>text" or just text."""
+    """Refused notes as (expected kinds, text); a line is "kind[,kind]<TAB>text" or just text.
+
+    A kind ending in "!" is one only the server finds (the French name model and lexicon):
+    the browser twin is not expected to see it.
+    """
     cases = []
     for line in _lines("notes_refused.txt"):
         kinds, sep, text = line.partition("\t")
@@ -38,7 +45,12 @@ def _refused() -> list[tuple[tuple[str, ...], str]]:
     return cases
 
 
-REFUSED = _refused()
+REFUSED_MARKED = _refused()
+REFUSED = [(tuple(kind.rstrip("!") for kind in kinds), text) for kinds, text in REFUSED_MARKED]
+# What the browser twin must catch: the kinds not marked server-only.
+REFUSED_BROWSER = [
+    (tuple(kind for kind in kinds if not kind.endswith("!")), text) for kinds, text in REFUSED_MARKED
+]
 ACCEPTED = _lines("notes_accepted.txt")
 
 
@@ -57,8 +69,10 @@ def _id(prefix: str, index: int, kinds: tuple[str, ...] = ()) -> str:
 
 
 def test_corpus_is_large_varied_and_short() -> None:
-    assert len(REFUSED) >= 170
-    assert len(ACCEPTED) >= 170
+    # 498 notes before the model and the new identifiers; at least 150 were added since.
+    assert len(REFUSED) + len(ACCEPTED) >= 498 + 150
+    assert len(REFUSED) >= 250
+    assert len(ACCEPTED) >= 250
     texts = [text for _, text in REFUSED] + ACCEPTED
     assert len(set(texts)) == len(texts), "duplicate notes in the corpus"
     assert all(len(text) <= 280 for text in texts)
@@ -202,16 +216,53 @@ def test_allowlisted_partner_email_and_address() -> None:
     assert [f.kind for f in check_text("Habite 12 rue Paradis.", allow=PARTNERS)] == ["address"]
 
 
+def test_reference_labels_clear_what_the_model_takes_for_a_person() -> None:
+    # The small French model reads some partners' names as persons; passed in allow (as
+    # the reference labels are), they pass, while a visitor's name beside them does not.
+    labels = ("Léo Lagrange Méditerranée", "Emmaüs Connect", "Mission Locale de Marseille")
+    for note in ("Orienté vers Léo Lagrange Méditerranée pour l'animation.",
+                 "Suivi par Emmaüs Connect pour le numérique."):
+        assert [f.kind for f in check_text(note)] == ["name"]
+        assert check_text(note, allow=labels) == []
+    text = "Emmaüs Connect a reçu Karim Benali."
+    (finding,) = check_text(text, allow=labels)
+    assert text[finding.start : finding.end] == "Karim Benali"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Rappeler au 06 12 34 56 78.", "phone"),
+        ("Sécu 1 85 03 13 055 123 15", "nir"),
+        ("Identifiant France Travail 1234567A", "france_travail_id"),
+        ("Plaque AB-123-CD", "plate"),
+        ("Profil linkedin.com/in/jean-dupont", "social"),
+    ],
+)
+def test_rules_alone_still_refuse_identifiers(text: str, kind: str) -> None:
+    assert [f.kind for f in check_text(text, use_model=False)] == [kind]
+
+
+def test_names_without_a_cue_need_the_model() -> None:
+    # What only the model layer catches: a benchmark baseline without it misses these.
+    for text in ("Jean Dupont cherche une formation", "monsieur dupont jean", "Mme martin"):
+        assert [f.kind for f in check_text(text)] == ["name"]
+    assert check_text("Jean Dupont cherche une formation", use_model=False) == []
+
+
 # --------------------------------------------------------------------------------------
 # Checksums: a wrong key is not a NIR / an IBAN, nor is it read as a phone number.
 
 
-def test_nir_with_a_wrong_key_is_not_flagged() -> None:
+def test_nir_is_flagged_whatever_its_key() -> None:
     assert [f.kind for f in check_text("Sécu 1 85 03 13 055 123 14")] == ["nir"]
-    # Same number, key off by one: the guard trusts the checksum, and the digits are
-    # not re-read as a phone number either (that label would mislead the counsellor).
-    assert check_text("Sécu 1 85 03 13 055 123 15") == []
-    assert check_text("Sécu 185031305512315") == []
+    # A mistyped or invented key hides nothing: the rest of the number still says the
+    # visitor's sex, birth month and town. Nor is it re-read as a phone number.
+    assert [f.kind for f in check_text("Sécu 1 85 03 13 055 123 15")] == ["nir"]
+    assert [f.kind for f in check_text("Sécu 185031305512315")] == ["nir"]
+    assert [f.kind for f in check_text("NIR 1 85 03 13 055 123")] == ["nir"]  # key left out
+    # A 15-digit number whose month cannot be a NIR's is something else.
+    assert check_text("Réf. dossier 185151305512315") == []
 
 
 def test_iban_with_a_wrong_checksum_is_not_flagged() -> None:
@@ -266,14 +317,35 @@ def test_tricky_form_is_flagged(text: str, kind: str) -> None:
 # Speed: the guard runs on every save.
 
 
-def test_average_check_is_well_under_five_milliseconds() -> None:
+def test_rules_alone_average_well_under_five_milliseconds() -> None:
     notes = [text for _, text in REFUSED] + ACCEPTED
-    check_text(notes[0])  # warm caches
+    check_text(notes[0], use_model=False)  # warm caches
     started = time.perf_counter()
     for note in notes:
-        check_text(note)
+        check_text(note, use_model=False)
     average_ms = (time.perf_counter() - started) * 1000 / len(notes)
     assert average_ms < 5, f"{average_ms:.2f} ms per check"
+
+
+def test_with_the_model_a_note_stays_fast() -> None:
+    # bench/guard.py measures the p95 (target 20 ms on a quiet machine); the bound here is
+    # loose because the suite shares its cores with other jobs.
+    notes = [text for _, text in REFUSED] + ACCEPTED
+    timings = []
+    for note in notes:
+        started = time.perf_counter()
+        check_text(note)
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    p95_ms = timings[int(len(timings) * 0.95)] * 1000
+    assert p95_ms < 60, f"p95 {p95_ms:.1f} ms per note"
+
+
+def test_the_model_is_loaded_once_per_process() -> None:
+    first = ner.model()
+    check_text("Jean Dupont cherche une formation.")
+    assert ner.model() is first
+    assert first.pipe_names == ["ner"]  # only the component the guard reads
 
 
 def test_pathological_input_stays_fast() -> None:
@@ -296,11 +368,15 @@ def test_pathological_input_stays_fast() -> None:
 
 _JS_HARNESS = """
 const fs = require('fs'), vm = require('vm');
-const [src, corpus] = process.argv.slice(1);
+const [src, corpus, rules] = process.argv.slice(1);
 const sandbox = {window: {}};
 vm.runInNewContext(fs.readFileSync(src, 'utf8'), sandbox);
+const guard = sandbox.window.AffluenceGuard;
 const cases = JSON.parse(fs.readFileSync(corpus, 'utf8'));
-process.stdout.write(JSON.stringify(cases.map(c => sandbox.window.AffluenceGuard.check(c[0], c[1]))));
+const before = cases.map(c => guard.check(c[0], c[1]));
+guard.configure(JSON.parse(fs.readFileSync(rules, 'utf8')));
+const after = cases.map(c => guard.check(c[0], c[1]));
+process.stdout.write(JSON.stringify({before: before, after: after}));
 """
 JS_EXTRA: dict[str, tuple[str, list[str]]] = {
     "wrong NIR key": ("Sécu 1 85 03 13 055 123 15", []),
@@ -309,26 +385,55 @@ JS_EXTRA: dict[str, tuple[str, list[str]]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def js_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, object]]]:
+def _run_js(cases: list[tuple[str, list[str]]], tmp: Path) -> dict[str, list]:
+    """Run guard.js under Node on cases, before and after it receives the server's lists."""
     node = shutil.which("node") or shutil.which("nodejs")
     # Node comes with the setup (npm installs the browser libraries): its absence is a failure.
     assert node is not None, "node is required to check guard.js against the corpus"
+    corpus = tmp / "notes.json"
+    corpus.write_text(json.dumps(cases), encoding="utf-8")
+    rules = tmp / "rules.json"
+    # The very JSON the server sends at /api/v1/guard/rules.
+    rules.write_text(json.dumps({"kinds": list(KINDS), **browser_rules()}), encoding="utf-8")
+    out = subprocess.run(
+        [node, "-e", _JS_HARNESS, str(GUARD_JS), str(corpus), str(rules)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module")
+def js_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], dict[str, list]]:
     no_allow: list[str] = []
     cases = [(text, no_allow) for _, text in REFUSED] + [(text, no_allow) for text in ACCEPTED]
     cases += list(JS_EXTRA.values())
-    corpus = tmp_path_factory.mktemp("js") / "notes.json"
-    corpus.write_text(json.dumps(cases), encoding="utf-8")
-    out = subprocess.run(
-        [node, "-e", _JS_HARNESS, str(GUARD_JS), str(corpus)],
-        capture_output=True, text=True, timeout=30, check=True,
-    )
-    return dict(zip([text for text, _ in cases], json.loads(out.stdout), strict=True))
+    return [text for text, _ in cases], _run_js(cases, tmp_path_factory.mktemp("js"))
+
+
+@pytest.fixture(scope="module")
+def js_results(js_run) -> dict[str, list[dict[str, object]]]:
+    texts, results = js_run
+    return dict(zip(texts, results["after"], strict=True))
 
 
 def test_js_guard_refuses_the_refused_corpus(js_results: dict[str, list[dict[str, object]]]) -> None:
-    missed = [text for kinds, text in REFUSED if not {f["kind"] for f in js_results[text]} & set(kinds)]
+    missed = [text for kinds, text in REFUSED_BROWSER
+              if kinds and not {f["kind"] for f in js_results[text]} & set(kinds)]
     assert missed == []
+
+
+def test_js_guard_gives_instant_feedback_before_the_lists_arrive(js_run) -> None:
+    # Before the server's lists arrive, what needs no list is already checked...
+    texts, results = js_run
+    before = dict(zip(texts, results["before"], strict=True))
+    assert [f["kind"] for f in before["Contact : O6 12 34 56 78 (a demandé un rappel)."]] == ["phone"]
+    assert [f["kind"] for f in before["Véhicule immatriculé AB-123-CD, cherche un emploi de livreur."]] == ["plate"]
+    # ...and nothing list-based is guessed from a copy of its own.
+    assert before["habite avenue de Toulon, cherche un emploi dans le quartier."] == []
+    assert before[next(text for kinds, text in REFUSED if kinds == ("name",) and text.startswith("Orientée par"))] == []
+    # Only the free service lines (0 800...) wait for the server's list of public prefixes.
+    assert [text for text in ACCEPTED if before[text]] == [
+        text for text in ACCEPTED if "0 80" in text and before[text]]
 
 
 def test_js_guard_accepts_the_accepted_corpus(js_results: dict[str, list[dict[str, object]]]) -> None:
@@ -345,7 +450,7 @@ def test_js_guard_offsets_and_labels(js_results: dict[str, list[dict[str, object
 
 
 def test_js_guard_checksums_and_allowlist(js_results: dict[str, list[dict[str, object]]]) -> None:
-    assert js_results[JS_EXTRA["wrong NIR key"][0]] == []
+    assert [f["kind"] for f in js_results[JS_EXTRA["wrong NIR key"][0]]] == ["nir"]
     text = JS_EXTRA["partner phone"][0]
     assert [text[int(f["start"]) : int(f["end"])] for f in js_results[text]] == ["06 12 34 56 78"]  # type: ignore[call-overload]
     assert js_results[JS_EXTRA["partner address"][0]] == []

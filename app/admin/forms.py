@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     SelectChoice,
     IntegerField,
     PasswordField,
@@ -18,9 +19,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app import ROLE_LABELS
+from app import vocabulary
 from app.admin import services
 from app.models import PROFILE_CATEGORIES, ROLES, Partner, Pole, Site
+
+ROLE_LABELS = vocabulary.ROLES
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
@@ -146,6 +149,50 @@ class AccountCreateForm(AccountForm):
                                     n=services.MIN_PASSWORD_LENGTH))
 
 
+# ---------------------------------------------------------------- audit journal
+
+class JournalFilterForm(FlaskForm):
+    """Who, what, when and where, for the journal (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    who = SelectField(_l("Qui"), validate_choice=False)
+    what = SelectField(_l("Quoi"), validate_choice=False)
+    start = DateField(_l("Du"), validators=[Optional()])
+    end = DateField(_l("Au"), validators=[Optional()])
+    site = SelectField(_l("Site"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        everyone = [("", _("Tous"))]
+        self.who.choices = _options(everyone + [(str(id_), name)
+                                                for id_, name in services.journal_people()])
+        self.what.choices = _options(everyone + [(code, label) for code, (label, _prefixes)
+                                                 in vocabulary.AUDIT_FAMILIES.items()])
+        self.site.choices = _options(everyone + services.choices(Site))
+
+    def filters(self) -> services.JournalFilters:
+        """Return the valid filters; an unknown or malformed value is ignored."""
+        who = self.who.data if self.who.data and self.who.data.isdigit() else None
+        known_what = {choice.value for choice in self.what.choices}
+        known_site = {choice.value for choice in self.site.choices}
+        start = self.start.data if not self.start.errors else None
+        end = self.end.data if not self.end.errors else None
+        if start and end and end < start:
+            start, end = end, start
+        return services.JournalFilters(
+            who=int(who) if who else None,
+            what=self.what.data if self.what.data in known_what and self.what.data else None,
+            start=start, end=end,
+            site=self.site.data if self.site.data in known_site and self.site.data else None)
+
+    def active(self) -> bool:
+        """Tell whether any filter is set."""
+        return any(getattr(self.filters(), name) for name in ("who", "what", "start", "end",
+                                                               "site"))
+
+
 # ---------------------------------------------------------------- reference lists
 
 class LinesField(TextAreaField):
@@ -174,9 +221,13 @@ class ReferenceForm(FlaskForm):
                     Regexp(SLUG, message=_l("Lettres minuscules sans accents, chiffres et tirets "
                                             "seulement (par exemple « mission-locale »)."))],
         description=_l("Repère stable des exports et de l'API : il ne pourra plus être modifié."))
-    label = StringField(_l("Libellé"), filters=[_strip], validators=[
+    label = StringField(_l("Libellé français"), filters=[_strip], validators=[
         DataRequired(message=_l("Indiquez un libellé.")),
         Length(max=160, message=_l("160 caractères au plus."))])
+    label_en = StringField(
+        _l("Libellé anglais"), filters=[_strip],
+        validators=[Length(max=160, message=_l("160 caractères au plus."))],
+        description=_l("Affiché sur les pages en anglais. Vide : le libellé français."))
     position = IntegerField(
         _l("Ordre d'affichage"),
         validators=[Optional(), NumberRange(min=0, max=9999,
@@ -208,7 +259,7 @@ class ReferenceForm(FlaskForm):
 
     def field_names(self) -> list[str]:
         """Return the names of the fields to show, in display order."""
-        order = ("code", "label") + self.kind.fields + ("position", "active")
+        order = ("code", "label", "label_en") + self.kind.fields + ("position", "active")
         return [name for name in order if name in self]
 
     def reference_values(self) -> dict:
@@ -258,6 +309,9 @@ class PoleForm(ReferenceForm):
 
     short_label = StringField(_l("Libellé court"), filters=[_strip], validators=[Length(max=60)],
                               description=_l("Affiché sur les boutons de la tablette."))
+    short_label_en = StringField(_l("Libellé court anglais"), filters=[_strip],
+                                 validators=[Length(max=60)],
+                                 description=_l("Vide : le libellé court français."))
 
 
 class PartnerForm(ReferenceForm):
@@ -297,7 +351,7 @@ class OutcomeForm(ReferenceForm):
 
     target_kind = SelectField(
         _l("Cible à préciser"), validate_choice=False,
-        choices=_options(services.TARGET_KIND_LABELS.items()),
+        choices=_options(vocabulary.OUTCOME_TARGETS.items()),
         description=_l("Fixée à la création : ce que le conseiller doit préciser."))
 
     def validate_target_kind(self, field):
@@ -308,7 +362,7 @@ class ProfileOptionForm(ReferenceForm):
     """One value of a coarse profile category."""
 
     category = SelectField(_l("Catégorie"), validate_choice=False,
-                           choices=_options((c, services.PROFILE_CATEGORY_LABELS[c])
+                           choices=_options((c, vocabulary.PROFILE_CATEGORIES[c])
                                             for c in PROFILE_CATEGORIES))
 
     def validate_category(self, field):

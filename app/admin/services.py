@@ -8,20 +8,26 @@ hold a password or its hash.
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import vocabulary
 from app.extensions import db
 from app.models import (
     ROLES,
     AuditEvent,
     EventType,
+    FlowEntry,
+    Interview,
     Outcome,
     Partner,
     Pole,
@@ -31,7 +37,10 @@ from app.models import (
     Theme,
     User,
 )
+from app.models.users import LoginThrottle
 from app.security import hash_password
+from app.timeutil import utcnow
+from app.timeutil import day_start_utc
 
 # Readable on a tablet and typed by hand once: no 0/o, 1/l/i look-alikes.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -41,55 +50,11 @@ JOURNAL_PAGE_SIZE = 50
 USER_FIELDS = ("display_name", "role", "site", "pole", "partner")
 USER_RELATIONS = {"site": Site, "pole": Pole, "partner": Partner}
 
-PROFILE_CATEGORY_LABELS = {
-    "status": _l("Situation"),
-    "age_band": _l("Tranche d'âge"),
-    "gender": _l("Genre"),
-    "first_visit": _l("Première visite"),
-}
-TARGET_KIND_LABELS = {
-    "": _l("Aucune cible"),
-    "partner": _l("Un partenaire"),
-    "pole": _l("Un pôle"),
-}
-
-ACTION_LABELS = {
-    "user.create": _l("Création de compte"),
-    "user.update": _l("Modification de compte"),
-    "user.deactivate": _l("Désactivation de compte"),
-    "user.reactivate": _l("Réactivation de compte"),
-    "user.password_reset": _l("Réinitialisation du mot de passe"),
-    "reference.create": _l("Ajout à une liste"),
-    "reference.update": _l("Modification d'une liste"),
-    "reference.deactivate": _l("Désactivation dans une liste"),
-    "reference.reactivate": _l("Réactivation dans une liste"),
-    "undo": _l("Annulation d'une saisie"),
-}
-FIELD_LABELS = {
-    "username": _l("Identifiant"),
-    "display_name": _l("Nom affiché"),
-    "role": _l("Rôle"),
-    "site": _l("Site"),
-    "pole": _l("Pôle"),
-    "partner": _l("Partenaire"),
-    "active": _l("Actif"),
-    "session_version": _l("Sessions (version)"),
-    "locked_until": _l("Bloqué jusqu'à"),
-    "failed_logins": _l("Échecs de connexion"),
-    "code": _l("Code"),
-    "label": _l("Libellé"),
-    "position": _l("Ordre"),
-    "city": _l("Ville"),
-    "parent": _l("Site principal"),
-    "floor": _l("Étage"),
-    "short_label": _l("Libellé court"),
-    "description": _l("Description"),
-    "seconds_counsellors": _l("Détache des conseillers"),
-    "public_contacts": _l("Coordonnées publiques"),
-    "category": _l("Catégorie"),
-    "target_kind": _l("Cible"),
-    "deleted_at": _l("Annulée le"),
-}
+# The vocabulary spells these; the names stay for the admin views and templates.
+PROFILE_CATEGORY_LABELS = vocabulary.PROFILE_CATEGORIES
+TARGET_KIND_LABELS = vocabulary.OUTCOME_TARGETS
+ACTION_LABELS = vocabulary.AUDIT_ACTIONS
+FIELD_LABELS = vocabulary.AUDIT_FIELDS
 
 
 class AdminRefused(Exception):
@@ -129,7 +94,7 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
                       _l("Ajouter un point d'accueil"), fields=("site", "floor"),
                       fixed=("site",), relations={"site": Site}, group="site"),
         ReferenceKind("poles", Pole, "pole", _l("Pôles"), _l("Ajouter un pôle"),
-                      fields=("short_label",)),
+                      fields=("short_label", "short_label_en")),
         ReferenceKind("partners", Partner, "partner", _l("Partenaires"),
                       _l("Ajouter un partenaire"),
                       fields=("description", "seconds_counsellors", "public_contacts")),
@@ -244,7 +209,10 @@ def create_user(actor: User, username: str, values: dict,
                 password: str | None = None) -> tuple[User, str | None]:
     """Create an account; return it and the generated password (None if one was given)."""
     generated = None if password else generate_password()
-    user = User(username=username.strip(), password_hash=hash_password(password or generated))
+    password_hash = _hash_outside_transaction(password or generated)
+    # Someone else chose this password: the account chooses its own at first login.
+    user = User(username=username.strip(), password_hash=password_hash,
+                must_change_password=True)
     _apply_user(user, values)
     db.session.add(user)
     try:
@@ -294,18 +262,48 @@ def set_user_active(actor: User, user: User, active: bool) -> bool:
 def reset_password(actor: User, user: User) -> str:
     """Give the account a new generated password, revoke its sessions and unlock it."""
     password = generate_password()
+    password_hash = _hash_outside_transaction(password)
     changes: dict = {"session_version": [user.session_version, user.session_version + 1]}
     if user.locked_until is not None:
         changes["locked_until"] = [user.locked_until.isoformat(), None]
     if user.failed_logins:
         changes["failed_logins"] = [user.failed_logins, 0]
-    user.password_hash = hash_password(password)
+    user.password_hash = password_hash
     user.session_version += 1
     user.locked_until = None
     user.failed_logins = 0
+    # An administrator resetting their own password has just read it: nothing to hide.
+    user.must_change_password = user.id != actor.id
+    db.session.execute(sa.delete(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(user.username)))
     _audit(actor, "user.password_reset", "user", user.id, changes)
     db.session.commit()
     return password
+
+
+def _hash_outside_transaction(password: str) -> str:
+    """Hash with the request's transaction ended: in a POST it holds SQLite's write lock."""
+    db.session.rollback()
+    return hash_password(password)
+
+
+def throttled_usernames(usernames: list[str]) -> set[str]:
+    """Return those of usernames some source must wait for before its next login try."""
+    keys = {LoginThrottle.key_for(name): name for name in usernames}
+    rows = db.session.scalars(sa.select(LoginThrottle.username).where(
+        LoginThrottle.username.in_(list(keys)), LoginThrottle.blocked_until > utcnow()))
+    return {keys[key] for key in rows}
+
+
+def unlock_user(actor: User, user: User) -> int:
+    """Forget the account's recent login failures from every source (audited); return how many."""
+    rows = list(db.session.scalars(sa.select(LoginThrottle).where(
+        LoginThrottle.username == LoginThrottle.key_for(user.username))))
+    for row in rows:
+        db.session.delete(row)
+    _audit(actor, "user.unlock", "user", user.id, {"throttled_sources": [len(rows), 0]})
+    db.session.commit()
+    return len(rows)
 
 
 # ---------------------------------------------------------------- reference lists
@@ -348,10 +346,14 @@ def code_taken(kind: ReferenceKind, code: str, scope_value: str | None = None) -
     return db.session.scalar(query) > 0
 
 
+# Stored attribute of each translatable field: ``row.label`` reads in the page's language.
+_STORED = {"label": "label_fr", "short_label": "short_label_fr"}
+
+
 def reference_values(kind: ReferenceKind, row) -> dict:
-    """Return a row's fields as the forms and the journal spell them."""
-    names = ("code", "label", "position", "active") + kind.fields
-    values = {name: _json_value(getattr(row, name)) for name in names}
+    """Return a row's fields as the forms and the journal spell them (French label as stored)."""
+    names = ("code", "label", "label_en", "position", "active") + kind.fields
+    values = {name: _json_value(getattr(row, _STORED.get(name, name))) for name in names}
     if "target_kind" in values:
         values["target_kind"] = values["target_kind"] or ""
     return values
@@ -365,6 +367,9 @@ def _apply_reference(kind: ReferenceKind, row, values: dict) -> None:
             row.target_kind = value or None
         elif name == "public_contacts":
             row.public_contacts = list(value or [])
+        elif name in ("label_en", "short_label_en"):
+            # Blank means "same as the French label" on English pages.
+            setattr(row, name, (value or "").strip() or None)
         elif isinstance(value, str):
             setattr(row, name, value.strip())
         elif value is not None:
@@ -427,36 +432,296 @@ def set_reference_active(actor: User, kind: ReferenceKind, row, active: bool) ->
 
 # ---------------------------------------------------------------- audit journal
 
-def journal_page(*, action: str | None = None, page: int = 1):
-    """Return one page of audit events, latest first, optionally of one action."""
+@dataclass(frozen=True)
+class JournalFilters:
+    """Who, what, when and where: the journal's filters, all optional."""
+
+    who: int | None = None
+    what: str | None = None          # a family of AUDIT_FAMILIES or a stored action
+    start: date | None = None        # Paris days, inclusive
+    end: date | None = None
+    site: str | None = None          # a site code
+
+
+@dataclass
+class JournalChange:
+    """One field of an entry, in words: "durée : 30 min → 45 min"."""
+
+    field: str
+    before: str | None
+    after: str
+
+
+@dataclass
+class JournalEntry:
+    """One audit event as the journal reads it."""
+
+    at: datetime
+    who: str
+    action: str
+    subject: str
+    changes: list[JournalChange]
+
+
+def _action_condition(what: str):
+    family = vocabulary.AUDIT_FAMILIES.get(what)
+    if family is None:
+        return AuditEvent.action == what
+    conditions = [AuditEvent.action.startswith(prefix) if prefix.endswith(".")
+                  else AuditEvent.action == prefix for prefix in family[1]]
+    return sa.or_(*conditions)
+
+
+def _uuid_target(model):
+    """Match a row whose UUID key is an event's target_id (text with dashes)."""
+    if db.engine.dialect.name == "postgresql":
+        # CASE keeps PostgreSQL from casting the integer ids of other targets.
+        return model.id == sa.case(
+            (AuditEvent.target_type.in_(("interview", "flow_entry")),
+             sa.cast(AuditEvent.target_id, sa.Uuid)), else_=None)
+    # SQLite stores a UUID as its 32 hex digits.
+    return model.id == sa.func.replace(AuditEvent.target_id, "-", "")
+
+
+def _site_condition(site_id: int):
+    """Events about the site: its accounts, its lists, its interviews and taps, its staff."""
+    actor = sa.select(User.id).where(User.site_id == site_id)
+    user_targets = sa.select(sa.cast(User.id, sa.String)).where(User.site_id == site_id)
+    point_targets = sa.select(sa.cast(ReceptionPoint.id, sa.String)).where(
+        ReceptionPoint.site_id == site_id)
+    return sa.or_(
+        AuditEvent.user_id.in_(actor),
+        sa.and_(AuditEvent.target_type == "user", AuditEvent.target_id.in_(user_targets)),
+        sa.and_(AuditEvent.target_type == "site", AuditEvent.target_id == str(site_id)),
+        sa.and_(AuditEvent.target_type == "reception_point", AuditEvent.target_id.in_(point_targets)),
+        sa.and_(AuditEvent.target_type == "interview", sa.exists().where(
+            _uuid_target(Interview), Interview.site_id == site_id)),
+        sa.and_(AuditEvent.target_type == "flow_entry", sa.exists().where(
+            _uuid_target(FlowEntry), FlowEntry.site_id == site_id)),
+    )
+
+
+def journal_page(filters: JournalFilters = JournalFilters(), page: int = 1):
+    """Return one page of audit events matching the filters, latest first."""
     query = sa.select(AuditEvent).options(selectinload(AuditEvent.user))
-    if action:
-        query = query.where(AuditEvent.action == action)
+    if filters.who:
+        query = query.where(AuditEvent.user_id == filters.who)
+    if filters.what:
+        query = query.where(_action_condition(filters.what))
+    if filters.start:
+        query = query.where(AuditEvent.at >= day_start_utc(filters.start))
+    if filters.end:
+        query = query.where(AuditEvent.at < day_start_utc(filters.end + timedelta(days=1)))
+    if filters.site:
+        site = _by_code(Site, filters.site)
+        query = query.where(_site_condition(site.id) if site else sa.false())
     query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     return db.paginate(query, page=max(page, 1), per_page=JOURNAL_PAGE_SIZE, error_out=False)
 
 
+def journal_people() -> list[tuple[int, str]]:
+    """Return (id, name) of the accounts the journal names, for its "who" filter."""
+    rows = db.session.execute(
+        sa.select(User.id, User.username, User.display_name)
+        .where(User.id.in_(sa.select(AuditEvent.user_id).distinct()))
+        .order_by(User.username))
+    return [(id_, _person(username, display)) for id_, username, display in rows]
+
+
 def journal_actions() -> list[str]:
-    """Return the actions the journal holds, for its filter."""
+    """Return the actions the journal holds (kept for callers that filter by one action)."""
     return list(db.session.scalars(
         sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
 
-def describe_targets(events) -> dict[tuple[str, str], str]:
-    """Name each event's target: a username, a list row's label and code..."""
-    wanted: dict[str, set[int]] = {}
+def _person(username: str, display_name: str | None) -> str:
+    if display_name and display_name != username:
+        return f"{display_name} ({username})"
+    return username
+
+
+class _Names:
+    """Labels of the reference codes an entry mentions, in the page's language."""
+
+    def __init__(self):
+        self._cache: dict[Any, dict] = {}
+
+    def _table(self, model) -> dict:
+        if model not in self._cache:
+            self._cache[model] = {row.code: row for row in db.session.scalars(sa.select(model))}
+        return self._cache[model]
+
+    def label(self, model, code) -> str:
+        row = self._table(model).get(code)
+        return row.label if row is not None else str(code)
+
+    def row(self, model, code):
+        return self._table(model).get(code)
+
+    def option(self, category: str, code) -> str:
+        if code is None:
+            return str(vocabulary.OTHER[vocabulary.UNSTATED])
+        if ProfileOption not in self._cache:
+            self._cache[ProfileOption] = {(o.category, o.code): o
+                                          for o in db.session.scalars(sa.select(ProfileOption))}
+        option = self._cache[ProfileOption].get((category, code))
+        return option.label if option is not None else str(code)
+
+
+def _instant(value) -> str:
+    if not value:
+        return "—"
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    return format_datetime(moment, "short")
+
+
+def _outcome(names: _Names, value: str) -> str:
+    code, _sep, target = value.partition(":")
+    outcome = names.row(Outcome, code)
+    text = outcome.label if outcome is not None else code
+    if target:
+        model = Pole if outcome is not None and outcome.target_kind == "pole" else Partner
+        text = _("%(outcome)s (%(target)s)", outcome=text, target=names.label(model, target))
+    return text
+
+
+_RELATIONS = {"site": Site, "parent": Site, "pole": Pole, "partner": Partner}
+_YES_NO = ("active", "seconds_counsellors", "must_change_password")
+
+
+def _value(names: _Names, name: str, value) -> str:
+    """Say one stored value in words: labels for codes, local time for instants."""
+    if name.startswith("profile."):
+        return names.option(name.split(".", 1)[1], value)
+    if value is None or value == "" or value == []:
+        return "—"
+    if name in _YES_NO:
+        return _("oui") if value else _("non")
+    if name == "role":
+        return vocabulary.label_of(vocabulary.ROLES, value)
+    if name == "channel":
+        return vocabulary.label_of(vocabulary.CHANNELS, value)
+    if name == "category":
+        return vocabulary.label_of(vocabulary.PROFILE_CATEGORIES, value)
+    if name == "target_kind":
+        return vocabulary.label_of(vocabulary.OUTCOME_TARGETS, value)
+    if name in _RELATIONS:
+        return names.label(_RELATIONS[name], value)
+    if name in ("started_at", "deleted_at", "locked_until"):
+        return _instant(value)
+    if name == "duration_min":
+        return _("%(n)s min", n=value)
+    if name == "themes":
+        return ", ".join(names.label(Theme, code) for code in value)
+    if name == "outcomes":
+        return ", ".join(_outcome(names, code) for code in value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _changes(names: _Names, event: AuditEvent) -> list[JournalChange]:
+    created = event.action.endswith(".create")
+    lines = []
+    for name, pair in (event.changes or {}).items():
+        field_label = vocabulary.label_of(vocabulary.AUDIT_FIELDS, name)
+        if name == "session_version":
+            # The number means nothing to a reader; what it did does.
+            lines.append(JournalChange(field_label, None, _("fermées")))
+            continue
+        if name == "note":
+            lines.append(JournalChange(field_label, None, _("modifiée (le texte n'est jamais "
+                                                            "gardé au journal)")))
+            continue
+        if name == "deleted_at" and event.action in ("delete", "undo"):
+            continue  # the action says it; the time is the entry's own
+        if not (isinstance(pair, list) and len(pair) == 2):
+            lines.append(JournalChange(field_label, None, _value(names, name, pair)))
+            continue
+        before, after = pair
+        if created:
+            if after not in (None, "", []):
+                lines.append(JournalChange(field_label, None, _value(names, name, after)))
+            continue
+        lines.append(JournalChange(field_label, _value(names, name, before),
+                                   _value(names, name, after)))
+    return lines
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
+
+def _subjects(events) -> dict[tuple[str, str], str]:
+    """Name each event's target in words: an account, a list row, an interview, a tap."""
+    wanted: dict[str, set] = {}
     for event in events:
-        if event.target_id.isdigit():
-            wanted.setdefault(event.target_type, set()).add(int(event.target_id))
+        key = _uuid(event.target_id) if event.target_type in ("interview", "flow_entry") \
+            else (int(event.target_id) if event.target_id.isdigit() else None)
+        if key is not None:
+            wanted.setdefault(event.target_type, set()).add(key)
     names: dict[tuple[str, str], str] = {}
     for target_type, ids in wanted.items():
         if target_type == "user":
             for user in db.session.scalars(sa.select(User).where(User.id.in_(ids))):
-                names[("user", str(user.id))] = _("Compte %(username)s", username=user.username)
+                names[("user", str(user.id))] = _("Compte de %(person)s",
+                                                  person=_person(user.username, user.display_name))
+        elif target_type == "interview":
+            query = sa.select(Interview).where(Interview.id.in_(ids)).options(
+                selectinload(Interview.pole), selectinload(Interview.counsellor))
+            for interview in db.session.scalars(query):
+                names[("interview", str(interview.id))] = _(
+                    "Entretien du %(when)s, %(pole)s, par %(person)s",
+                    when=format_datetime(interview.started_at, "short"),
+                    pole=interview.pole.short_label or interview.pole.label,
+                    person=_person(interview.counsellor.username,
+                                   interview.counsellor.display_name))
+        elif target_type == "flow_entry":
+            query = sa.select(FlowEntry).where(FlowEntry.id.in_(ids)).options(
+                selectinload(FlowEntry.destination_pole),
+                selectinload(FlowEntry.destination_partner),
+                selectinload(FlowEntry.reception_point))
+            for entry in db.session.scalars(query):
+                names[("flow_entry", str(entry.id))] = _(
+                    "%(kind)s du %(when)s vers %(where)s, %(point)s",
+                    kind=vocabulary.label_of(vocabulary.ENTRY_KINDS, entry.kind),
+                    when=format_datetime(entry.occurred_at, "short"),
+                    where=_destination(entry),
+                    point=entry.reception_point.label if entry.reception_point else
+                    vocabulary.label_of(vocabulary.OTHER, vocabulary.NO_POINT))
         elif target_type in _KIND_BY_TARGET:
             kind = _KIND_BY_TARGET[target_type]
             for row in db.session.scalars(sa.select(kind.model).where(kind.model.id.in_(ids))):
-                names[(target_type, str(row.id))] = _("%(list)s : %(label)s (%(code)s)",
-                                                      list=kind.title, label=row.label,
-                                                      code=row.code)
+                names[(target_type, str(row.id))] = _("%(list)s : %(label)s",
+                                                      list=kind.title, label=row.label)
     return names
+
+
+def _destination(entry: FlowEntry) -> str:
+    if entry.destination_kind == "pole" and entry.destination_pole is not None:
+        return entry.destination_pole.label
+    if entry.destination_kind == "partner" and entry.destination_partner is not None:
+        return entry.destination_partner.label
+    return vocabulary.label_of(vocabulary.DESTINATIONS, entry.destination_kind)
+
+
+def journal_entries(events) -> list[JournalEntry]:
+    """Say each audit event in words, in the page's language."""
+    names = _Names()
+    subjects = _subjects(events)
+    entries = []
+    for event in events:
+        who = _person(event.user.username, event.user.display_name) if event.user else "—"
+        subject = subjects.get((event.target_type, event.target_id)) or _(
+            "%(what)s (supprimé)", what=vocabulary.label_of(vocabulary.AUDIT_TARGETS,
+                                                            event.target_type))
+        action = vocabulary.label_of(vocabulary.AUDIT_ACTIONS, event.action,
+                                     default=event.action.replace("_", " ").replace(".", " "))
+        entries.append(JournalEntry(event.at, who, action, subject, _changes(names, event)))
+    return entries

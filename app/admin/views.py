@@ -17,9 +17,10 @@ from flask_login import current_user, login_user
 
 from app.admin import services
 from app.admin.forms import REFERENCE_FORMS, AccountCreateForm, AccountForm, UserFilterForm
+from app.admin.forms import JournalFilterForm
 from app.extensions import db
 from app.models import User
-from app.security import is_locked, role_required
+from app.security import role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,8 +53,8 @@ def users():
                                    site=filters.site.data or None,
                                    active=STATE_FILTERS.get(filters.state.data or ""))
     filtered = any(request.args.get(name) for name in ("role", "site", "state"))
-    return render_template("admin/users.html", users=accounts, filters=filters,
-                           filtered=filtered, is_locked=is_locked)
+    return render_template("admin/users.html", users=accounts, filters=filters, filtered=filtered,
+                           throttled=services.throttled_usernames([u.username for u in accounts]))
 
 
 @bp.route("/comptes/nouveau", methods=["GET", "POST"])
@@ -80,8 +81,7 @@ def user_create():
 def _edit_page(account: User, form=None, status: int = 200):
     form = form or AccountForm(formdata=None, data=services.user_values(account), account=account,
                                actor=current_user)
-    return render_template("admin/user_form.html", form=form, account=account,
-                           locked=is_locked(account)), status
+    return render_template("admin/user_form.html", form=form, account=account), status
 
 
 @bp.route("/comptes/<int:user_id>", methods=["GET", "POST"])
@@ -142,6 +142,17 @@ def user_reset_password(user_id: int):
         login_user(account)
     return _no_store(make_response(render_template(
         "admin/password.html", account=account, password=password, created=False)))
+
+
+@bp.route("/comptes/<int:user_id>/debloquer", methods=["POST"])
+@role_required("admin")
+def user_unlock(user_id: int):
+    """Let every source try the account's password again at once (after a guesser, say)."""
+    account = db.get_or_404(User, user_id)
+    services.unlock_user(current_user, account)
+    flash(_("Compte « %(username)s » débloqué : les connexions reprennent sans attente.",
+            username=account.username), "success")
+    return redirect(url_for(".users"))
 
 
 # ---------------------------------------------------------------- reference lists
@@ -248,10 +259,8 @@ def _labels() -> dict:
 @bp.route("/journal")
 @role_required("admin")
 def journal():
-    """Show the latest audit events, by page, optionally of one action."""
-    action = request.args.get("action") or None
-    events = services.journal_page(action=action, page=request.args.get("page", 1, type=int))
-    return render_template("admin/journal.html", events=events, action=action,
-                           actions=services.journal_actions(),
-                           targets=services.describe_targets(events.items),
-                           action_labels=services.ACTION_LABELS, **_labels())
+    """Show the audit events in words, by page, filtered by who, what, when and site."""
+    filters = JournalFilterForm(formdata=request.args)
+    events = services.journal_page(filters.filters(), page=request.args.get("page", 1, type=int))
+    return render_template("admin/journal.html", events=events, filters=filters,
+                           entries=services.journal_entries(events.items))

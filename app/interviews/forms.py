@@ -28,6 +28,8 @@ from app.models import CHANNELS, PROFILE_CATEGORIES
 from app.timeutil import local_today, to_local, utcnow
 
 CHANNEL_LABELS = {"in_person": _l("Sur place"), "phone": _l("Téléphone"), "video": _l("Visio")}
+# A new form opens on this channel unless the counsellor pinned another (in the browser).
+OPENING_CHANNEL = "in_person"
 PROFILE_LABELS = {"status": _l("Situation"), "age_band": _l("Âge"), "gender": _l("Genre"),
                   "first_visit": _l("Visite")}
 NOT_STATED = _l("Non précisé")
@@ -71,6 +73,7 @@ class InterviewForm(FlaskForm):
     note = TextAreaField(_l("Note (facultative)"))
 
     targets: dict[str, str] = {}  # outcome code -> target kind, set by build_form
+    remembered: dict = {}  # what a new form carries over from the last interview
 
     def validate_started_date(self, field):
         if field.data and field.data > local_today():
@@ -131,7 +134,7 @@ def build_form(ref, user, interview=None, defaults=None, **kwargs) -> InterviewF
     """Build the form with the reference data's choices, prefilled for the user.
 
     A new form opens at now, with the counsellor's pole, partner and site and their
-    remembered channel and duration; a correction opens with the interview's values.
+    remembered duration (the channel opens on "Sur place"); a correction opens with its values.
     """
     targeted = {o.code: o.target_kind for o in ref.outcomes.values() if o.target_kind}
 
@@ -160,12 +163,19 @@ def build_form(ref, user, interview=None, defaults=None, **kwargs) -> InterviewF
                 data[target_field(item.outcome.code)] = target.code
     else:
         now = to_local(utcnow())
+        # The duration carries over (and says so); the channel goes back to "Sur place": a
+        # phone interview must not silently make the next one a phone interview too.
+        remembered = {k: v for k, v in (defaults or {}).items() if k != "channel"}
         data = {
             "started_date": now.date(), "started_time": now.time().replace(second=0, microsecond=0),
             "site": user.site.code, "pole": user.pole.code if user.pole else "",
-            "partner": user.partner.code if user.partner else "", **(defaults or {}),
+            "partner": user.partner.code if user.partner else "", **remembered,
+            "channel": OPENING_CHANNEL,
         }
     form = Form(data=data, **kwargs)
+    if interview is None:
+        last = (getattr(user, "preferences", None) or {}).get("interview") or {}
+        form.remembered = {k: v for k, v in remembered.items() if last.get(k) == v}
     form.pole.choices = options((p.code, p.label) for p in ref.poles.values())
     partners = list(ref.partners.values())
     seconding = [p for p in partners if p.seconds_counsellors or p.code == data.get("partner")]

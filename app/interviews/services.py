@@ -18,6 +18,21 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden, NotFound
 
+from app import reference
+from app.capture import (
+    MAX_QUEUE_AGE,
+    Author,
+    Item,
+    PROFILE,
+    ItemSchema,
+    Rejected,
+    insert_new,
+    insert_rows,
+    instant_within_limits,
+    parse_profile,
+    payload_digest,
+    record_batch,
+)
 from app.extensions import db
 from app.models import (
     CHANNELS,
@@ -35,92 +50,131 @@ from app.models import (
     User,
     interview_themes,
 )
-from app.idempotency import insert_new, payload_digest, pending, settle
 from app.privacy import PersonalDataFound, ensure_clean
 from app.privacy.messages import refusal_message
-from app.reception.services import (
-    MAX_CLOCK_AHEAD,
-    MAX_QUEUE_AGE,
-    Rejected,
-    parse_profile,
-)
-from app.timeutil import day_start_utc, local_day_and_hour, local_today, parse_instant, to_local, utcnow
+from app.timeutil import day_start_utc, local_day_and_hour, local_today, to_local, utcnow
 
 NOTE_MAX = 280
 MAX_DURATION = 480  # a working day; anything longer is a typing slip
 CORRECTION_DAYS = 7  # today and the six Paris days before it
 DEFAULT_DURATION = 30
 DEFAULT_CHANNEL = "in_person"
-FIELDS = frozenset({"id", "started_at", "duration_min", "channel", "site", "pole", "partner",
-                    "profile", "themes", "outcomes", "note"})
 # Control characters break exports (PITFALLS: openpyxl); line breaks may stay.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+# The API document's schemas of an interview: record_interviews validates every item with them.
+INTERVIEW_OUTCOME = {
+    "description": "an outcome code, or an object naming its target where the outcome has one",
+    "oneOf": [
+        {"type": "string", "description": "outcome code without target (information, atelier...)"},
+        {"type": "object", "required": ["code"], "additionalProperties": False,
+         "properties": {
+             "code": {"type": "string"},
+             "partner": {"type": ["string", "null"],
+                         "description": "partner code; outcomes targeting a partner"},
+             "pole": {"type": ["string", "null"],
+                      "description": "pole code; a reorientation, also counted in the visitor flow"},
+         }},
+    ],
+}
+INTERVIEW = {
+    "type": "object",
+    "required": ["id", "started_at", "duration_min", "channel"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "made by the browser; idempotency key"},
+        "started_at": {"type": "string", "format": "date-time",
+                       "description": f"start of the interview, with offset; at most "
+                                      f"{MAX_QUEUE_AGE.days} days old"},
+        "duration_min": {"type": "integer", "minimum": 1, "maximum": MAX_DURATION},
+        "channel": {"enum": list(CHANNELS)},
+        "site": {"type": ["string", "null"], "description": "site code; default the counsellor's site"},
+        "pole": {"type": ["string", "null"], "description": "pole code; default the counsellor's pole"},
+        "partner": {"type": ["string", "null"],
+                    "description": "partner code of the counsellor's institution; default theirs"},
+        "profile": {"$ref": "#/components/schemas/Profile"},
+        "themes": {"type": ["array", "null"], "items": {"type": "string"},
+                   "description": "theme codes, all of the interview's pole"},
+        "outcomes": {"type": ["array", "null"],
+                     "items": {"$ref": "#/components/schemas/InterviewOutcome"}},
+        "note": {"type": ["string", "null"], "maxLength": NOTE_MAX,
+                 "description": "optional; refused (field note) when it holds personal data: "
+                                "e-mail, phone, social-security number, IBAN, street address, "
+                                "birth date, a person's name. Partners' public contacts are allowed."},
+    },
+}
+FIELDS = frozenset(INTERVIEW["properties"])
+
+INTERVIEW_SCHEMA = ItemSchema("interview", INTERVIEW, {
+    "Profile": PROFILE, "InterviewOutcome": INTERVIEW_OUTCOME}, messages={
+    "id": lambda _e: _("doit être un UUID"),
+    "started_at": lambda _e: _("date ISO 8601 avec fuseau attendue"),
+    "duration_min": lambda _e: _("nombre de minutes entre 1 et %(max)d attendu", max=MAX_DURATION),
+    "channel": lambda _e: _("choisissez sur place, téléphone ou visio"),
+    "profile": lambda _e: _("doit être un objet"),
+    "profile.*": lambda _e: _("catégorie inconnue"),
+    "themes": lambda _e: _("liste de codes attendue"),
+    "outcomes": lambda _e: _("chaque suite est un code ou un objet {code, partner|pole}"),
+    "note": lambda e: (_("%(max)d caractères au plus (%(n)d saisis)", max=NOTE_MAX, n=len(e.instance))
+                       if isinstance(e.instance, str) else _("texte attendu")),
+})
 
 
 # --------------------------------------------------------------------------------------
 # Reference data
 
 
-@dataclass
 class InterviewReference:
-    """The reference rows a form or a batch may name, looked up by code."""
+    """The reference rows a form or a batch may name, by code (records from app.reference).
 
-    sites: dict[str, Site]
-    poles: dict[str, Pole]
-    partners: dict[str, Partner]
-    themes: dict[str, Theme]
-    outcomes: dict[str, Outcome]
-    profile: dict[str, dict[str, ProfileOption]] = field(default_factory=dict)
-    # Partners' own phone numbers and addresses: not a visitor's personal data.
-    allow: tuple[str, ...] = ()
+    A correction may keep rows deactivated since the interview was recorded (`keep`).
+    """
+
+    def __init__(self, keep: Interview | None = None):
+        self.sites = dict(reference.active_by_code(Site))
+        self.poles = dict(reference.active_by_code(Pole))
+        self.partners = dict(reference.active_by_code(Partner))
+        self.themes = dict(reference.active_by_code(Theme))
+        self.outcomes = dict(reference.active_by_code(Outcome))
+        self.profile = {c: dict(options) for c, options in reference.profile_options().items()}
+        # Partners' own phone numbers and addresses: not a visitor's personal data.
+        self.allow = tuple(str(contact) for partner in self.partners.values()
+                           for contact in (partner.public_contacts or []) if contact)
+        if keep is not None:
+            self._keep(keep)
 
     @classmethod
     def load(cls, keep: Interview | None = None) -> "InterviewReference":
-        """Read the active rows, plus any inactive row the interview being corrected holds."""
-        def active(model, *order):
-            query = sa.select(model).where(model.active).order_by(*order, model.position)
-            return {row.code: row for row in db.session.scalars(query)}
-
-        profile: dict[str, dict[str, ProfileOption]] = {c: {} for c in PROFILE_CATEGORIES}
-        for option in db.session.scalars(
-            sa.select(ProfileOption).where(ProfileOption.active).order_by(ProfileOption.position)
-        ):
-            profile[option.category][option.code] = option
-        ref = cls(active(Site), active(Pole), active(Partner), active(Theme, Theme.pole_id),
-                  active(Outcome), profile)
-        ref.allow = tuple(
-            str(contact) for partner in ref.partners.values()
-            for contact in (partner.public_contacts or []) if contact
-        )
-        if keep is not None:
-            ref._keep(keep)
-        return ref
+        """Return the active rows, plus any inactive row the interview being corrected holds."""
+        return cls(keep)
 
     def _keep(self, interview: Interview) -> None:
         """Let a correction keep references deactivated since the interview was recorded."""
-        self.sites.setdefault(interview.site.code, interview.site)
-        self.poles.setdefault(interview.pole.code, interview.pole)
-        self.partners.setdefault(interview.partner.code, interview.partner)
-        for theme in interview.themes:
-            self.themes.setdefault(theme.code, theme)
-        for item in interview.outcomes:
-            self.outcomes.setdefault(item.outcome.code, item.outcome)
-            if item.target_partner is not None:
-                self.partners.setdefault(item.target_partner.code, item.target_partner)
-            if item.target_pole is not None:
-                self.poles.setdefault(item.target_pole.code, item.target_pole)
-        for category in PROFILE_CATEGORIES:
-            option = getattr(interview, category)
-            if option is not None:
-                self.profile[category].setdefault(option.code, option)
+        def keep(names: dict, model, row_id):
+            row = reference.by_id(model, row_id)
+            if row is not None:
+                names.setdefault(row.code, row)
 
-    def themes_of(self, pole: Pole) -> list[Theme]:
+        keep(self.sites, Site, interview.site_id)
+        keep(self.poles, Pole, interview.pole_id)
+        keep(self.partners, Partner, interview.partner_id)
+        for theme in interview.themes:
+            keep(self.themes, Theme, theme.id)
+        for item in interview.outcomes:
+            keep(self.outcomes, Outcome, item.outcome_id)
+            keep(self.partners, Partner, item.target_partner_id)
+            keep(self.poles, Pole, item.target_pole_id)
+        for category in PROFILE_CATEGORIES:
+            keep(self.profile[category], ProfileOption, getattr(interview, f"{category}_id"))
+
+    def themes_of(self, pole) -> list:
         """Return the themes listed under a pole."""
         return [theme for theme in self.themes.values() if theme.pole_id == pole.id]
 
-    def sites_for(self, user: User) -> list[Site]:
+    def sites_for(self, user) -> list:
         """Return the sites of the user's network: their site, its parent and siblings."""
-        root = user.site.parent_id or user.site_id
+        own = reference.by_id(Site, user.site_id)
+        root = (own.parent_id if own is not None else None) or user.site_id
         return [site for site in self.sites.values()
                 if site.id == root or site.parent_id == root or site.id == user.site_id]
 
@@ -130,17 +184,12 @@ class InterviewReference:
 
 
 @dataclass
-class ParsedInterview:
+class ParsedInterview(Item):
     """A validated interview: its row, theme ids and outcomes, ready to store."""
 
-    row: dict
-    theme_ids: list[int]
-    # (outcome, target partner id, target pole id)
-    outcomes: list[tuple[Outcome, int | None, int | None]]
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.row["id"]
+    theme_ids: list[int] = field(default_factory=list)
+    # (outcome record, target partner id, target pole id)
+    outcomes: list[tuple] = field(default_factory=list)
 
 
 def paris_instant(day: date, clock: time) -> datetime:
@@ -166,8 +215,6 @@ def clean_note(raw, allow: tuple[str, ...]) -> str:
     """
     if raw is None:
         return ""
-    if not isinstance(raw, str):
-        raise Rejected("note", _("texte attendu"))
     note = _CONTROL.sub(" ", raw.replace("\r\n", "\n")).strip()
     if len(note) > NOTE_MAX:
         raise Rejected("note", _("%(max)d caractères au plus (%(n)d saisis)", max=NOTE_MAX,
@@ -182,23 +229,19 @@ def clean_note(raw, allow: tuple[str, ...]) -> str:
 def _reference(ref_map: dict, raw, field_name: str, default, unknown: str):
     if raw in (None, ""):
         # A default deactivated since (the counsellor's former pole...) must be chosen anew.
-        if default is None or ref_map.get(default.code) is not default:
+        if default is None or ref_map.get(default.code) != default:
             raise Rejected(field_name, _("obligatoire"))
-        return default
-    row = ref_map.get(raw) if isinstance(raw, str) else None
+        return ref_map[default.code]
+    row = ref_map.get(raw)
     if row is None:
         raise Rejected(field_name, unknown % {"code": raw})
     return row
 
 
-def _parse_themes(raw, pole: Pole, ref: InterviewReference) -> list[int]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise Rejected("themes", _("liste de codes attendue"))
+def _parse_themes(raw, pole, ref: InterviewReference) -> list[int]:
     ids: list[int] = []
-    for code in raw:
-        theme = ref.themes.get(code) if isinstance(code, str) else None
+    for code in raw or []:
+        theme = ref.themes.get(code)
         if theme is None:
             raise Rejected("themes", _("thème inconnu « %(code)s »", code=code))
         if theme.pole_id != pole.id:
@@ -209,18 +252,12 @@ def _parse_themes(raw, pole: Pole, ref: InterviewReference) -> list[int]:
     return sorted(ids)
 
 
-def _parse_outcomes(raw, pole: Pole, ref: InterviewReference):
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise Rejected("outcomes", _("liste attendue"))
-    parsed: list[tuple[Outcome, int | None, int | None]] = []
+def _parse_outcomes(raw, pole, ref: InterviewReference):
+    parsed: list[tuple] = []
     seen: set[str] = set()
-    for item in raw:
+    for item in raw or []:
         if isinstance(item, str):
             item = {"code": item}
-        if not isinstance(item, dict) or not isinstance(item.get("code"), str):
-            raise Rejected("outcomes", _("chaque suite est un code ou un objet {code, partner|pole}"))
         code = item["code"]
         outcome = ref.outcomes.get(code)
         if outcome is None:
@@ -235,14 +272,14 @@ def _parse_outcomes(raw, pole: Pole, ref: InterviewReference):
                                    label=outcome.label, key=sorted(extra)[0]))
         target_partner_id = target_pole_id = None
         if outcome.target_kind == "partner":
-            partner = ref.partners.get(item.get("partner")) if isinstance(item.get("partner"), str) else None
+            partner = ref.partners.get(item.get("partner"))
             if item.get("partner") in (None, ""):
                 raise Rejected(name, _("précisez vers quel organisme"))
             if partner is None:
                 raise Rejected(name, _("organisme inconnu « %(code)s »", code=item.get("partner")))
             target_partner_id = partner.id
         elif outcome.target_kind == "pole":
-            target = ref.poles.get(item.get("pole")) if isinstance(item.get("pole"), str) else None
+            target = ref.poles.get(item.get("pole"))
             if item.get("pole") in (None, ""):
                 raise Rejected(name, _("précisez vers quel pôle"))
             if target is None:
@@ -254,48 +291,31 @@ def _parse_outcomes(raw, pole: Pole, ref: InterviewReference):
     return sorted(parsed, key=lambda o: (o[0].position, o[0].id))
 
 
-def parse_interview(raw, user: User, ref: InterviewReference, now: datetime,
+def parse_interview(raw: dict, author: Author, ref: InterviewReference, now: datetime,
                     editing: Interview | None = None) -> ParsedInterview:
-    """Validate one submitted interview; raise Rejected naming the field and the reason."""
-    if not isinstance(raw, dict):
-        raise Rejected("interview", _("doit être un objet"))
-    try:
-        interview_id = uuid.UUID(str(raw.get("id")))
-    except ValueError:
-        raise Rejected("id", _("doit être un UUID")) from None
-    unknown = sorted(set(raw) - FIELDS)
-    if unknown:
-        raise Rejected(unknown[0], _("champ inconnu"))
-    try:
-        started_at = parse_instant(raw.get("started_at"))
-    except (TypeError, ValueError):
-        raise Rejected("started_at", _("date ISO 8601 avec fuseau attendue")) from None
-    if started_at > now + MAX_CLOCK_AHEAD:
-        raise Rejected("started_at", _("dans le futur : vérifiez la date et l'heure"))
+    """Check one interview the schema let through; raise Rejected naming the field and the reason."""
+    interview_id = uuid.UUID(raw["id"])
+    started_at = instant_within_limits(raw["started_at"], "started_at", now,
+                                       _("dans le futur : vérifiez la date et l'heure"))
     local_date, local_hour = local_day_and_hour(started_at)
     if editing is not None and local_date < correction_start():
         raise Rejected("started_at", _("au-delà des %(n)d derniers jours", n=CORRECTION_DAYS))
-    if started_at < now - MAX_QUEUE_AGE:
-        raise Rejected("started_at", _("trop ancienne (plus de 31 jours)"))
-    duration = raw.get("duration_min")
-    if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION:
-        raise Rejected("duration_min", _("nombre de minutes entre 1 et %(max)d attendu",
-                                         max=MAX_DURATION))
-    channel = raw.get("channel")
-    if channel not in CHANNELS:
-        raise Rejected("channel", _("choisissez sur place, téléphone ou visio"))
+    duration = raw["duration_min"]
+    channel = raw["channel"]
 
-    owner = editing.counsellor if editing is not None else user
-    site = _reference(ref.sites, raw.get("site"), "site",
-                      editing.site if editing is not None else owner.site, _("site inconnu « %(code)s »"))
+    owner = Author.of(editing.counsellor) if editing is not None else author
+    default_site = reference.by_id(Site, editing.site_id if editing is not None else owner.site_id)
+    site = _reference(ref.sites, raw.get("site"), "site", default_site, _("site inconnu « %(code)s »"))
     allowed_sites = {s.id for s in ref.sites_for(owner)} | ({editing.site_id} if editing else set())
     if site.id not in allowed_sites:
         raise Rejected("site", _("hors de votre réseau de sites"))
-    pole = _reference(ref.poles, raw.get("pole"), "pole", owner.pole if editing is None else None,
+    pole = _reference(ref.poles, raw.get("pole"), "pole",
+                      reference.by_id(Pole, owner.pole_id) if editing is None else None,
                       _("pôle inconnu « %(code)s »"))
     partner = _reference(ref.partners, raw.get("partner"), "partner",
-                         owner.partner if editing is None else None, _("organisme inconnu « %(code)s »"))
-    profile = parse_profile(raw.get("profile"), ref)
+                         reference.by_id(Partner, owner.partner_id) if editing is None else None,
+                         _("organisme inconnu « %(code)s »"))
+    profile = parse_profile(raw.get("profile"), ref.profile)
     theme_ids = _parse_themes(raw.get("themes"), pole, ref)
     outcomes = _parse_outcomes(raw.get("outcomes"), pole, ref)
     note = clean_note(raw.get("note"), ref.allow)
@@ -316,7 +336,7 @@ def parse_interview(raw, user: User, ref: InterviewReference, now: datetime,
     signature = {**values, "themes": theme_ids,
                  "outcomes": [(o.id, partner_id, pole_id) for o, partner_id, pole_id in outcomes]}
     row = {"id": interview_id, **values, "payload_digest": payload_digest(signature), "created_at": now}
-    return ParsedInterview(row, theme_ids, outcomes)
+    return ParsedInterview(row, theme_ids=theme_ids, outcomes=outcomes)
 
 
 # --------------------------------------------------------------------------------------
@@ -386,7 +406,7 @@ def sync_reorientations(interview: Interview, user: User, now: datetime) -> None
 # Recording a batch
 
 
-def remember_defaults(user: User, parsed: ParsedInterview) -> None:
+def remember_defaults(user: User | Author, parsed: ParsedInterview) -> None:
     """Keep the counsellor's last channel and duration as the next form's defaults."""
     account = db.session.get(User, user.id)
     preferences = dict(account.preferences or {})
@@ -408,48 +428,34 @@ def form_defaults(user: User) -> dict:
     }
 
 
-def _store_children(created: list[ParsedInterview], user: User, now: datetime) -> None:
+def _store_children(created: list[ParsedInterview], author_id: int, now: datetime) -> None:
     """Insert the themes, outcomes and reorientations of newly created interviews."""
-    theme_rows = [{"interview_id": p.id, "theme_id": theme_id}
-                  for p in created for theme_id in p.theme_ids]
-    outcome_rows = [{"interview_id": p.id, "outcome_id": outcome.id,
-                     "target_partner_id": partner_id, "target_pole_id": pole_id}
-                    for p in created for outcome, partner_id, pole_id in p.outcomes]
-    flow_rows = [{"id": _flow_id(p.id, outcome), **_flow_values(p.row, pole_id),
-                  "interview_id": p.id, "created_by_id": user.id, "received_at": now}
-                 for p in created for outcome, _partner, pole_id in p.outcomes
-                 if outcome.target_kind == "pole"]
-    if theme_rows:
-        db.session.execute(sa.insert(interview_themes), theme_rows)
-    if outcome_rows:
-        db.session.execute(sa.insert(InterviewOutcome), outcome_rows)
-    insert_new(FlowEntry, flow_rows)
+    insert_rows(interview_themes, ({"interview_id": p.id, "theme_id": theme_id}
+                                   for p in created for theme_id in p.theme_ids))
+    insert_rows(InterviewOutcome, ({"interview_id": p.id, "outcome_id": outcome.id,
+                                    "target_partner_id": partner_id, "target_pole_id": pole_id}
+                                   for p in created for outcome, partner_id, pole_id in p.outcomes))
+    insert_new(FlowEntry, [{"id": _flow_id(p.id, outcome), **_flow_values(p.row, pole_id),
+                            "interview_id": p.id, "created_by_id": author_id, "received_at": now}
+                           for p in created for outcome, _partner, pole_id in p.outcomes
+                           if outcome.target_kind == "pole"])
 
 
 def record_interviews(batch: list, user: User) -> list[dict]:
     """Store a batch of interviews; answer one result per item, in the same order."""
-    now = utcnow()
+    author = Author.of(user)
     ref = InterviewReference.load()
-    results: list[dict] = []
-    parsed: dict[uuid.UUID, ParsedInterview] = {}
-    for raw in batch:
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        try:
-            item = parse_interview(raw, user, ref, now)
-        except Rejected as rejected:
-            results.append({"id": raw_id if isinstance(raw_id, str) else None, "status": "rejected",
-                            "field": rejected.field, "error": str(rejected)})
-            continue
-        results.append(pending(item.id, item.row["payload_digest"]))
-        parsed.setdefault(item.id, item)
-    created_ids = insert_new(Interview, [p.row for p in parsed.values()])
-    created = [p for p in parsed.values() if p.id in created_ids]
-    _store_children(created, user, now)
-    if created:
-        remember_defaults(user, created[-1])
-    settle(results, Interview, created_ids, _("id: déjà utilisé pour un autre entretien (conflit)"))
-    db.session.commit()
-    return results
+
+    def parse(raw: dict, author: Author, now: datetime) -> ParsedInterview:
+        return parse_interview(raw, author, ref, now)
+
+    def on_created(created: list[ParsedInterview], now: datetime) -> None:
+        _store_children(created, author.id, now)
+        remember_defaults(author, created[-1])
+
+    return record_batch(batch, author, schema=INTERVIEW_SCHEMA, parse=parse, model=Interview,
+                        conflict=_("déjà utilisé pour un autre entretien (conflit)"),
+                        on_created=on_created)
 
 
 # --------------------------------------------------------------------------------------
@@ -501,7 +507,7 @@ def _apply(interview: Interview, parsed: ParsedInterview) -> None:
     current = {item.outcome_id: item for item in interview.outcomes}
     kept = []
     for outcome, partner_id, pole_id in parsed.outcomes:
-        item = current.get(outcome.id) or InterviewOutcome(outcome=outcome)
+        item = current.get(outcome.id) or InterviewOutcome(outcome_id=outcome.id)
         item.target_partner_id, item.target_pole_id = partner_id, pole_id
         kept.append(item)
     interview.outcomes = kept
@@ -511,7 +517,9 @@ def update_interview(interview: Interview, raw: dict, user: User) -> dict:
     """Correct an interview; audit what changed (never the note's text); return the changes."""
     now = utcnow()
     ref = InterviewReference.load(keep=interview)
-    parsed = parse_interview({**raw, "id": str(interview.id)}, user, ref, now, editing=interview)
+    raw = {**raw, "id": str(interview.id)}
+    INTERVIEW_SCHEMA.check(raw)
+    parsed = parse_interview(raw, Author.of(user), ref, now, editing=interview)
     before, note_before = snapshot(interview), interview.note
     _apply(interview, parsed)
     db.session.flush()

@@ -5,23 +5,45 @@ from __future__ import annotations
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.vocabulary import in_language
 
 PROFILE_CATEGORIES = ("status", "age_band", "gender", "first_visit")
 
 
 class ReferenceMixin:
-    """Code, label, order and an active flag: reference rows are deactivated, never deleted."""
+    """Code, label, order and an active flag: reference rows are deactivated, never deleted.
+
+    The label is French, with an optional English one. ``row.label`` reads in the page's
+    language (English falls back to French); in SQL, ``Model.label`` is the French column,
+    which the reports print on purpose. ``label_fr`` and ``label_en`` are the stored texts.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64))
-    label: Mapped[str] = mapped_column(sa.String(160))
+    label_fr: Mapped[str] = mapped_column("label", sa.String(160))
+    label_en: Mapped[Optional[str]] = mapped_column(sa.String(160))
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     # Set when an administrator edits the row, so seeding never overwrites the change.
     customised: Mapped[bool] = mapped_column(default=False)
+
+    @hybrid_property
+    def label(self) -> str:
+        """Return the label in the page's language."""
+        return in_language(self.label_fr, self.label_en)
+
+    @label.inplace.setter
+    def _label_setter(self, value: str) -> None:
+        self.label_fr = value
+
+    @label.inplace.expression
+    @classmethod
+    def _label_expression(cls):
+        return cls.label_fr
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.code}>"
@@ -64,7 +86,22 @@ class Pole(ReferenceMixin, db.Model):
     __tablename__ = "poles"
     __table_args__ = (sa.UniqueConstraint("code"),)
 
-    short_label: Mapped[str] = mapped_column(sa.String(60), default="")
+    short_label_fr: Mapped[str] = mapped_column("short_label", sa.String(60), default="")
+    short_label_en: Mapped[Optional[str]] = mapped_column(sa.String(60))
+
+    @hybrid_property
+    def short_label(self) -> str:
+        """Return the short label (tablet buttons) in the page's language."""
+        return in_language(self.short_label_fr, self.short_label_en)
+
+    @short_label.inplace.setter
+    def _short_label_setter(self, value: str) -> None:
+        self.short_label_fr = value
+
+    @short_label.inplace.expression
+    @classmethod
+    def _short_label_expression(cls):
+        return cls.short_label_fr
 
 
 class Partner(ReferenceMixin, db.Model):

@@ -2,9 +2,15 @@
 
 The Cité des Métiers is anonymous by charter, so the few free-text fields (short notes)
 are screened before they are stored. Detection favours recall on the kinds of data a
-counsellor might type by reflex (phone, e-mail, social-security number, IBAN, address,
-birth date, a person's name) while leaving the ordinary numbers of a counselling note
-(durations, years, postcodes, prices, diploma levels, RNCP or ROME codes) alone.
+counsellor might type by reflex (phone, e-mail, social-security and other identifiers, IBAN
+and RIB, address, birth date, a person's name) while leaving the ordinary numbers of a
+counselling note (durations, years, postcodes, prices, diploma levels, RNCP, ROME or APE
+codes, service numbers) alone.
+
+Two layers: rules (regular expressions built from the word lists of app.privacy.rules,
+which the browser twin guard.js shares), then, for person names without any cue, spaCy's
+small French model (app.privacy.ner), filtered by the allowlist and by the names of
+institutions, places and tools it tends to mistake for persons.
 
 Pure Python (no Flask import) so it can run in forms, the API, imports and scripts.
 """
@@ -21,8 +27,10 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 from stdnum import iban as _iban
 from stdnum import numdb
-from stdnum.fr import nir as _nir
 from stdnum.iso7064 import mod_97_10
+
+from app.privacy import ner as _ner
+from app.privacy import rules as R
 
 __all__ = [
     "KINDS",
@@ -39,12 +47,22 @@ LABELS: dict[str, str] = {
     "phone": "un numéro de téléphone",
     "nir": "un numéro de sécurité sociale",
     "iban": "un IBAN",
+    "rib": "un RIB",
+    "france_travail_id": "un identifiant France Travail",
+    "caf_number": "un numéro d'allocataire CAF",
+    "passport": "un numéro de passeport",
+    "residence_permit": "un numéro de titre de séjour",
+    "plate": "une plaque d'immatriculation",
+    "social": "un compte de réseau social",
     "address": "une adresse postale",
     "birth_date": "une date de naissance",
     "name": "un nom de personne",
 }
 # Order of precedence when two findings overlap: the most specific kind wins.
-KINDS: tuple[str, ...] = ("nir", "iban", "email", "phone", "birth_date", "address", "name")
+KINDS: tuple[str, ...] = (
+    "nir", "iban", "rib", "passport", "residence_permit", "france_travail_id", "caf_number",
+    "plate", "email", "social", "phone", "birth_date", "address", "name",
+)
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
@@ -207,18 +225,151 @@ def _find_phones(text: str) -> list[tuple[int, int, str]]:
     found: dict[tuple[int, int], str] = {}
     for candidate in (text, variant) if variant != text else (text,):
         for match in PhoneNumberMatcher(candidate, "FR", leniency=Leniency.VALID):
-            found.setdefault((match.start, match.end), _e164(match.number))
+            if not _is_public_service(match.number):
+                found.setdefault((match.start, match.end), _e164(match.number))
     return [(start, end, e164) for (start, end), e164 in found.items()]
 
 
+def _is_public_service(number: phonenumbers.PhoneNumber) -> bool:
+    """Tell free and shared-cost service lines (0 800 to 0 899) from a person's number."""
+    national = "0" + phonenumbers.national_significant_number(number)
+    return number.country_code == 33 and national.startswith(R.PUBLIC_PHONE_PREFIXES)
+
+
+def _alt(fragments: Iterable[str]) -> str:
+    """Join regex fragments into one alternation, longest first."""
+    return "|".join(sorted(fragments, key=len, reverse=True))
+
+
+def _word_alt(words: Iterable[str]) -> str:
+    """Join plain words into one alternation, escaped, longest first."""
+    return _alt(re.escape(word) for word in words)
+
+
+# Phone numbers written in words: "zéro six douze trente-quatre cinquante-six...".
+_NUMBER_TOKEN = rf"(?:{_alt(R.NUMBER_WORDS)}|[0-9]{{1,2}})"
+_NUMBER_RUN_RE = re.compile(
+    rf"(?i:(?<![\w]){_NUMBER_TOKEN}(?:[\s\-,.]+(?:et[\s\-]+)?{_NUMBER_TOKEN})+(?![\w]))"
+)
+_ZERO_WORD = re.compile(r"(?i:z[ée]ro|0)$")
+_PHONE_CUE_BEFORE = re.compile(rf"(?i:(?<![\w])(?:{_alt(R.PHONE_CUES)})(?![\w])[^.;!?]{{0,25}})$")
+
+
+def _find_phone_words(text: str) -> list[tuple[int, int]]:
+    """Return spans of phone numbers spelt in words, starting with "zéro" or after a cue."""
+    spans = []
+    for match in _NUMBER_RUN_RE.finditer(text):
+        tokens = re.findall(rf"(?i:{_NUMBER_TOKEN})", match.group())
+        words = [t for t in tokens if not t.isdigit()]
+        starts_with_zero = bool(_ZERO_WORD.match(tokens[0]))
+        cued = bool(_PHONE_CUE_BEFORE.search(text, 0, match.start()))
+        if len(words) >= 2 and len(tokens) >= 5 and (starts_with_zero or cued and len(tokens) >= 6):
+            spans.append(match.span())
+    return spans
+
+
 # --------------------------------------------------------------------------------------
-# NIR (numéro de sécurité sociale): 15 characters, Corsica 2A/2B, key checked.
+# NIR (numéro de sécurité sociale): 15 characters, Corsica 2A/2B. Any key: a mistyped or
+# invented key does not make the rest of the number less personal.
 
 _SEP = r"[ .\-]{0,2}"
 _NIR_SHAPE = re.compile(
     rf"{_NOT_WORD_BEFORE}[1-8](?:{_SEP}[0-9]){{4}}{_SEP}(?:[0-9]{_SEP}[0-9]|2{_SEP}[ABab])"
-    rf"(?:{_SEP}[0-9]){{8}}{_NOT_WORD_AFTER}"
+    rf"(?:{_SEP}[0-9]){{6}}(?:{_SEP}[0-9]{_SEP}[0-9])?{_NOT_WORD_AFTER}"
 )
+
+
+def _nir_shaped(value: str) -> bool:
+    """Tell whether a 13- or 15-character run has a NIR's sex digit, month and key range."""
+    compact = re.sub(r"[ .\-]", "", value).upper()
+    if len(compact) not in (13, 15) or compact[0] not in "1278":
+        return False
+    month = int(compact[3:5])
+    if not (1 <= month <= 12 or 20 <= month <= 42 or 50 <= month <= 99):
+        return False
+    # Thirteen characters without separators are too easily another number.
+    return len(compact) == 15 or value != compact
+
+
+# --------------------------------------------------------------------------------------
+# Other identifiers: a RIB, France Travail and CAF numbers, passports, residence permits,
+# number plates. Shapes specific enough stand alone; the others need their cue.
+
+_RIB_SHAPE = re.compile(
+    rf"{_NOT_WORD_BEFORE}[0-9]{{5}}[ .\-]?[0-9]{{5}}[ .\-]?[0-9A-Za-z]{{11}}[ .\-]?[0-9]{{2}}{_NOT_WORD_AFTER}"
+)
+_NO = r"(?:\s*(?:n°|n[o°º]\.?|num[ée]ro|num\.?|#)\s*)?\s*[:=]?\s*"
+_RIB_CUE_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.RIB_CUES)}){_NOT_WORD_AFTER}{_NO})"
+    r"(?P<value>[0-9A-Za-z](?:[ .\-]?[0-9A-Za-z]){14,30})(?![\w])"
+)
+_FT = r"(?:france\s*travail|p[ôo]le[\s\-]*emploi|ft|pe)"
+_FT_ID_RES = (
+    # 7 digits and a letter: the France Travail identifier's own shape.
+    re.compile(rf"{_NOT_WORD_BEFORE}[0-9]{{7}}[A-Z]{_NOT_WORD_AFTER}"),
+    re.compile(
+        rf"(?i:{_NOT_WORD_BEFORE}(?:(?:{_alt(R.FRANCE_TRAVAIL_CUES)})(?:\s+{_FT})?|{_FT}){_NO})"
+        rf"(?P<value>[0-9]{{7}}[0-9A-Za-z]?|[0-9]{{11}}){_NOT_WORD_AFTER}"
+    ),
+)
+_CAF_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.CAF_CUES)}){_NOT_WORD_AFTER}(?:\s+(?:de|d'|du)?\s*[{_LETTER}\-]+)?{_NO})"
+    rf"(?P<value>(?:[0-9]{{2,3}}\s)?[0-9]{{6,8}}[A-Za-z]?){_NOT_WORD_AFTER}"
+)
+_PASSPORT_RES = (
+    # French passports: two digits, two letters, five digits.
+    re.compile(rf"{_NOT_WORD_BEFORE}[0-9]{{2}}[A-Z]{{2}}[0-9]{{5}}{_NOT_WORD_AFTER}"),
+    re.compile(
+        rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.PASSPORT_CUES)}){_NOT_WORD_AFTER}(?:\s+[{_LETTER}]+){{0,2}}{_NO})"
+        r"(?P<value>(?=(?:[A-Za-z]*[0-9]){4})[0-9A-Za-z]{6,12})(?![\w])"
+    ),
+)
+_PERMIT_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.RESIDENCE_PERMIT_CUES)}){_NOT_WORD_AFTER}(?:\s+[{_LETTER}']+){{0,3}}{_NO})"
+    r"(?P<value>(?=(?:[A-Za-z ]*[0-9]){8})[0-9A-Za-z](?:[ ]?[0-9A-Za-z]){7,14})(?![\w])"
+)
+_PLATE_LETTERS = "A-HJ-NP-TV-Z"
+_PLATE_RES = (
+    # Since 2009: AB-123-CD (dashes or spaces, or none in capitals).
+    re.compile(
+        rf"{_NOT_WORD_BEFORE}(?:[{_PLATE_LETTERS}]{{2}}[\- ][0-9]{{3}}[\- ][{_PLATE_LETTERS}]{{2}}"
+        rf"|[{_PLATE_LETTERS}]{{2}}[0-9]{{3}}[{_PLATE_LETTERS}]{{2}}){_NOT_WORD_AFTER}"
+    ),
+    # Before 2009, after a cue: 1234 AB 13.
+    re.compile(
+        rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.PLATE_CUES)}){_NOT_WORD_AFTER}"
+        rf"[^.;\n]{{0,20}}?)(?P<value>[0-9]{{1,4}}[ \-]?[A-Z]{{1,3}}[ \-]?(?:[0-9]{{2}}|2A|2B|97[1-6]))"
+        rf"{_NOT_WORD_AFTER}"
+    ),
+)
+# Social media: profile links and @handles (institutions' public accounts excepted).
+_SOCIAL_LINK_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:https?://)?(?:www\.)?(?:{_alt(R.SOCIAL_SITES)})/?[^\s,;()<>]+)"
+)
+_HANDLE_RE = re.compile(r"(?<![\w.@/])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![\w@])")
+
+
+def _find_identifiers(text: str) -> list[tuple[str, int, int]]:
+    """Return (kind, start, end) of RIBs, France Travail, CAF, passport, permit numbers, plates."""
+    found: list[tuple[str, int, int]] = []
+    found.extend(("rib", *m.span()) for m in _RIB_SHAPE.finditer(text))
+    found.extend(("rib", m.start(), m.end("value")) for m in _RIB_CUE_RE.finditer(text)
+                 if sum(c.isdigit() for c in m.group("value")) >= 15)
+    found.extend(("france_travail_id", *m.span()) for m in _FT_ID_RES[0].finditer(text))
+    found.extend(("france_travail_id", m.start(), m.end("value")) for m in _FT_ID_RES[1].finditer(text))
+    found.extend(("caf_number", m.start(), m.end("value")) for m in _CAF_RE.finditer(text))
+    found.extend(("passport", *m.span()) for m in _PASSPORT_RES[0].finditer(text))
+    found.extend(("passport", m.start(), m.end("value")) for m in _PASSPORT_RES[1].finditer(text))
+    found.extend(("residence_permit", m.start(), m.end("value")) for m in _PERMIT_RE.finditer(text))
+    found.extend(("plate", *m.span()) for m in _PLATE_RES[0].finditer(text))
+    found.extend(("plate", m.start("value"), m.end("value")) for m in _PLATE_RES[1].finditer(text))
+    found.extend(("social", *m.span()) for m in _SOCIAL_LINK_RE.finditer(text))
+    for match in _HANDLE_RE.finditer(text):
+        handle = match.group("handle").lower()
+        if not any(public in handle for public in R.PUBLIC_HANDLES):
+            found.append(("social", *match.span()))
+    return found
+
 
 # --------------------------------------------------------------------------------------
 # IBAN: country code, check digits, then groups; the checksum is validated.
@@ -266,41 +417,11 @@ def _find_ibans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]
 # Shared vocabulary.
 
 # Words that follow a civility or an intro phrase without being a person's name.
-_NOT_A_NAME = frozenset(
-    """
-    le la les l de du des un une x xx xxx y z anonyme anonymes inconnu inconnue non nc néant neant
-    aucun aucune na communiqué communique renseigné renseigne refusé refuse masqué vide
-    directeur directrice maire président présidente conseiller conseillère ministre préfet préfète
-    député députée sénateur sénatrice docteur professeur juge procureur responsable chef adjoint
-    adjointe référent référente coordinateur coordinatrice formateur formatrice délégué déléguée
-    agent agente intervenant intervenante chargé chargée employeur recruteur recruteuse tuteur
-    tutrice visiteur visiteuse bénéficiaire usager usagère candidat candidate stagiaire
-    rsa caf cpf cv rqth bts cap bac cdi cdd vae cep pic afpa apec cio cidff greta ml pe ft ccas
-    cma cci mdph pmsmp aref poei sst btp rh it qhse dut but lp bep dnb dsp
-    mission pôle pole france cité cite campus école ecole université universite lycée lycee
-    institut centre maison chambre région region département departement ville métropole metropole
-    pass parcours titre contrat garantie service espace plateforme atelier
-    lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mars avril mai
-    juin juillet août aout septembre octobre novembre décembre decembre bricolage
-    """.split()
-)
+_NOT_A_NAME = frozenset(R.NOT_A_NAME)
 # Nouns before "s'appelle"/"nommé" that show the subject is a thing, not a person.
-_THING_SUBJECTS = frozenset(
-    """
-    formation formations métier métiers metier dispositif programme diplôme diplome titre poste
-    entreprise société societe structure association atelier site plateforme logiciel application
-    appli outil école ecole organisme service module certification prestation projet boîte boite
-    emploi cursus licence master parcours salon forum événement evenement session stage contrat
-    cours filière filiere option spécialité specialite bac bts cap aide allocation fichier page
-    réseau reseau groupe équipe equipe agence offre annonce mission cabinet centre établissement
-    etablissement label marque produit
-    """.split()
-)
+_THING_SUBJECTS = frozenset(R.THING_SUBJECTS)
 # Nouns before "est né en 2022" that show a project, not a person, was born.
-_BORN_THINGS = frozenset(
-    "idée idee envie activité activite concept besoin souhait passion intérêt interet vocation déclic declic "
-    "reconversion démarche demarche".split()
-)
+_BORN_THINGS = frozenset(R.BORN_THINGS)
 _BORN_SUBJECTS = _THING_SUBJECTS | _BORN_THINGS
 
 
@@ -315,17 +436,12 @@ def _preceded_by(text: str, position: int, nouns: frozenset[str], *, words: int)
 
 _NUM = r"(?<![\w.,/'])[0-9]{1,4}(?:\s?(?:bis|ter|quater|[a-dA-D])(?![\w]))?\s*,?\s*"
 # Types that, after a number, mean a street whatever follows.
-_STREET_STRONG = (
-    r"rue|avenue|av\.?|ave\.?|boulevard|bd\.?|bld\.?|blvd\.?|boul\.?|impasse|imp\.|"
-    r"all[ée]e|all\.|quai|traverse|trav\.?|tsse|"
-    r"faubourg|fbg\.?|mont[ée]e|lotissement|lot\.|square|sq\.|sentier|hameau|esplanade|"
-    r"promenade|parvis|rond-point|rampe|villa|carrefour|cit[ée]\s+(?:HLM|U)"
-)
+_STREET_STRONG = _alt(R.STREET_STRONG)
 # Types that are also ordinary words ("1 route possible"): need "de ..." or a proper name.
-_STREET_MEDIUM = r"chemin|chem\.?|route|rte\.?|r\."
+_STREET_MEDIUM = _alt(R.STREET_MEDIUM)
 # Types that are also ordinary words ("2 cours de français"): need a proper name.
-_STREET_WEAK = r"place|pl\.|cours|voie|cit[ée]|passage|r[ée]sidence|r[ée]s\.|domaine|parc|bastide"
-_CONNECTOR = r"(?:(?i:de|du|des|d'|l'|la|le|les|saint|sainte|st|ste|st\.|ste\.)[\s\-]*)"
+_STREET_WEAK = _alt(R.STREET_WEAK)
+_CONNECTOR = rf"(?:(?i:{_alt(R.STREET_CONNECTORS)})[\s\-]*)"
 _CAP_WORD = rf"[{_UP}][{_LETTER}'\-]*[{_LETTER}]"
 _ANY_WORD = rf"[{_LETTER}0-9][{_LETTER}0-9'\-]*"
 _TAIL = rf"(?:[\s\-]+{_CONNECTOR}*{_CAP_WORD}){{0,4}}"
@@ -339,12 +455,53 @@ _ADDRESS_WEAK_RE = re.compile(
     rf"{_NUM}(?i:{_STREET_WEAK})(?![\w])\s*{_CONNECTOR}*(?P<name>{_CAP_WORD}){_TAIL}"
 )
 # Capitalised words that follow "1 place" or "2 cours" in ordinary notes.
-_NOT_A_STREET = frozenset(
-    """
-    atelier ateliers session sessions forum réunion reunion info infos visite formation cv
-    anglais français francais excel word bureautique informatique cap bts bac titre
-    """.split()
+_NOT_A_STREET = frozenset(R.NOT_A_STREET)
+
+# Without a number: a street after a cue that says the visitor lives there.
+_STREET_ANY = _alt(R.STREET_STRONG + R.STREET_MEDIUM + R.STREET_WEAK)
+_ADDRESS_CUE_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.ADDRESS_CUES)}){_NOT_WORD_AFTER}"
+    rf"\s*[:,]?(?:\s*[:,]?\s*(?:au|aux|à|a|en|sur|dans|chez|vers|du|de|d'|la|le|l'|les|une|un|même|meme|toujours)(?![\w]))*)"
+    rf"\s*(?P<type>(?i:{_STREET_ANY}))(?![\w])\s*(?P<name>{_CONNECTOR}*{_ANY_WORD}){_TAIL}"
 )
+_WEAK_TYPES = re.compile(rf"(?i:{_STREET_WEAK})$")
+# A flat, a building and a residence named together, or a flat number on its own.
+_FLAT_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.FLAT_WORDS)}){_NOT_WORD_AFTER}\s*(?:n°|n[o°º]\.?|num[ée]ro)?\s*)"
+    r"[0-9]{1,4}[A-Za-z]?(?![\w])(?!\s*(?:pi[èe]ces?|p\b|chambres?|m2|m²|m\b|ans?\b|mois|personnes?|%))"
+)
+_BUILDING_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.BUILDING_WORDS)}){_NOT_WORD_AFTER}\s*(?:n°)?\s*)"
+    r"(?:[A-Z]|[0-9]{1,3})(?![\w])"
+)
+_RESIDENCE_RE = re.compile(
+    rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.RESIDENCE_WORDS)}){_NOT_WORD_AFTER})\s*"
+    rf"(?:{_CONNECTOR}*)(?P<name>{_CAP_WORD}){_TAIL}"
+)
+
+
+def _find_addresses_without_number(text: str) -> list[tuple[int, int]]:
+    """Return spans of streets after a living cue and of flat/building/residence groups."""
+    spans = []
+    for match in _ADDRESS_CUE_RE.finditer(text):
+        name = re.split(r"[\s\-]+", match.group("name").strip())[-1]
+        if _WEAK_TYPES.match(match.group("type")) and not name[:1].isupper():
+            continue  # "vit dans la cité" names no street; "habite cité Félix Pyat" does
+        if name.lower() in _NOT_A_STREET:
+            continue
+        spans.append(match.span())
+    flats = [m.span() for m in _FLAT_RE.finditer(text)]
+    spans.extend(flats)
+    parts = [m.span() for m in _BUILDING_RE.finditer(text)]
+    parts.extend(m.span() for m in _RESIDENCE_RE.finditer(text)
+                 if m.group("name").lower() not in _NOT_A_STREET | {"métiers", "metiers"})
+    # A building letter or a residence name alone is common ("atelier au bâtiment B");
+    # together, or beside a flat number, they locate a home.
+    for span in parts:
+        if any(other != span and abs(other[0] - span[1]) <= 40 and abs(span[0] - other[1]) <= 40
+               for other in parts + flats):
+            spans.append(span)
+    return spans
 
 
 def _find_addresses(text: str) -> list[tuple[int, int]]:
@@ -356,23 +513,22 @@ def _find_addresses(text: str) -> list[tuple[int, int]]:
         for m in _ADDRESS_WEAK_RE.finditer(text)
         if m.group("name").lower() not in _NOT_A_STREET and m.group("name").lower() not in _NOT_A_NAME
     )
+    spans.extend(_find_addresses_without_number(text))
     return spans
 
 
 # --------------------------------------------------------------------------------------
 # Dates of birth: a date is only personal when a cue says it is a birth date.
 
-_MONTHS = (
-    r"janvier|janv\.?|f[ée]vrier|f[ée]vr?\.?|mars|avril|avr\.?|mai|juin|juillet|juil\.?|"
-    r"ao[uû]t|septembre|sept\.?|octobre|oct\.?|novembre|nov\.?|d[ée]cembre|d[ée]c\.?|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = _alt(R.MONTHS)
 _YEAR = r"(?:1[89][0-9]{2}|20[0-9]{2})"
 _DATE = (
     r"(?:"
     r"[0-3]?[0-9]\s?[/.\-]\s?[01]?[0-9](?:\s?[/.\-]\s?(?:[0-9]{4}|[0-9]{2}))?(?![0-9])"
-    rf"|{_YEAR}-[01]?[0-9]-[0-3]?[0-9]"
-    rf"|(?:1er|[0-3]?[0-9])\s*(?:{_MONTHS})(?:\s*,?\s*(?:[0-9]{{4}}|'?[0-9]{{2}}))?(?![\w])"
+    r"|[0-3]?[0-9]\s[01]?[0-9]\s(?:[0-9]{4}|[0-9]{2})(?![0-9])"
+    r"|[0-3][0-9][01][0-9](?:19|20)[0-9]{2}(?![0-9])"
+    rf"|{_YEAR}[\-/.][01]?[0-9][\-/.][0-3]?[0-9](?![0-9])"
+    rf"|(?:1er|premier|[0-3]?[0-9])\s*(?:{_MONTHS})(?:\s*,?\s*(?:[0-9]{{4}}|'?[0-9]{{2}}))?(?![\w])"
     rf"|(?:{_MONTHS})\s+(?:[0-3]?[0-9],?\s+)?{_YEAR}"
     r")"
 )
@@ -397,8 +553,7 @@ _BORN_RES = (
 _BIRTH_CUE_RES = (
     # "date de naissance : ...", "DDN ...", "date of birth ...": a few words may sit between.
     re.compile(
-        rf"(?i:{_NOT_WORD_BEFORE}(?:date\s+de\s+naiss(?:ance|\.)?|d\.?d\.?n\.?|date\s+of\s+birth|d\.?o\.?b\.?"
-        rf"|birth\s*date|ann[ée]e\s+de\s+naissance)(?![\w]){_BIRTH_FILLER}(?:{_DATE}|{_YEAR}))"
+        rf"(?i:{_NOT_WORD_BEFORE}(?:{_alt(R.BIRTH_CUES)})(?![\w]){_BIRTH_FILLER}(?:{_DATE}|{_YEAR}))"
     ),
     # "naissance : 12/03/1985", "born on 12 March 1985", "born in 1985"
     re.compile(
@@ -423,11 +578,11 @@ def _find_birth_dates(text: str) -> list[tuple[int, int]]:
 
 _CIVILITY = (
     r"(?:M\.|M(?=\s)|Mr\.?|MR\.?|Mrs\.?|Ms\.?|Mme\.?|MME\.?|Mmes\.?|Mlle\.?|MLLE\.?|Mlles\.?|"
-    r"Melle\.?|Mme/M\.|(?i:monsieur|madame|mademoiselle|mme|mlle|melle))"
+    rf"Melle\.?|Mme/M\.|(?i:{_word_alt(R.CIVILITY_WORDS)}))"
 )
 _NAME_WORD = rf"[{_UP}](?:'[{_UP}])?[{_LO}]+(?:[\-'][{_UP}]?[{_LO}]+)*"
 _CAPS_WORD = rf"[{_UP}](?:'[{_UP}])?[{_UP}]+(?:[\-'][{_UP}]+)*(?![{_LO}])"
-_PARTICLES = frozenset("de du des d' van von der den di da del della el al ben ibn bin ould le la".split())
+_PARTICLES = frozenset(R.PARTICLES)
 _PARTICLE = rf"(?:(?:{'|'.join(sorted(_PARTICLES, key=len, reverse=True))})\s*)"
 _CIVILITY_NAME_RE = re.compile(
     rf"(?<![\w.])(?P<civ>{_CIVILITY})\s*(?P<name>(?:[{_UP}]\.\s?)?{_PARTICLE}?(?:{_NAME_WORD}|{_CAPS_WORD})"
@@ -436,17 +591,10 @@ _CIVILITY_NAME_RE = re.compile(
 _BARE_M_CONTEXT = re.compile(r"(?:[A-Z]{2,}|[0-9])[\s,]*$")
 _LOWER_WORD = rf"[{_LETTER}][{_LETTER}'\-]*[{_LETTER}]"
 # Phrases after which any word, even lower-case, is a name.
-_INTRO_ANY = (
-    r"je\s+m(?:'\s?|\s+)app?ell?e|j'm'app?ell?e|mon\s+(?:pr[ée])?nom\s+(?:est|c'est)|"
-    r"son\s+(?:pr[ée])?nom\s+(?:est|c'est)|(?:nom\s+(?:de\s+famille|d'usage|de\s+naissance)"
-    r"|nom\s*(?:et|/|,|&)\s*pr[ée]nom|pr[ée]nom\s*(?:et|/|,|&)\s*nom|pr[ée]nom|nom|identit[ée])\s*[:=]"
-    r"|my\s+name\s+is|name\s*:"
-)
+# Phrases after which any word, even lower-case, is a name.
+_INTRO_ANY = "|".join(R.INTRO_ANY)
 # Phrases that also describe things ("la formation s'appelle..."): need a capital.
-_INTRO_CAP = (
-    r"s'\s?app?ell?e(?:nt)?|s\s+app?ell?e|m'\s?app?ell?e|(?:pr[ée]|d[ée]|sur)?nomm[ée]e?s?"
-    r"|du\s+nom\s+de|pr[ée]nom|(?:se|me)\s+(?:pr[ée])?nomme"
-)
+_INTRO_CAP = "|".join(R.INTRO_CAP)
 _INTRO_ANY_RE = re.compile(
     rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_ANY}))(?![\w])\s*(?P<name>{_LOWER_WORD}(?:[\s\-]+{_NAME_WORD}|\s+{_CAPS_WORD})*)"
 )
@@ -454,6 +602,20 @@ _INTRO_CAP_RE = re.compile(
     rf"(?i:{_NOT_WORD_BEFORE}(?:{_INTRO_CAP}))(?![\w])\s*:?\s*(?P<name>(?:{_NAME_WORD}|{_CAPS_WORD})"
     rf"(?:[\s\-]+(?:{_NAME_WORD}|{_CAPS_WORD}))*)"
 )
+# A civility in any case followed by lower-case words: "mme martin", "monsieur dupont jean".
+_LOW_WORD = rf"[{_LO}][{_LO}'\-]*[{_LO}]"
+_CIVILITY_LOWER_RE = re.compile(
+    rf"(?<![\w.])(?i:{_word_alt(R.CIVILITY_WORDS)}|mr\.?)\s+(?P<name>{_LOW_WORD}(?:[\s\-]+{_LOW_WORD}){{0,2}})"
+)
+_NAME_TOKEN = re.compile(rf"[{_LETTER}]+(?:['\-][{_LETTER}]+)*")
+# A capitalised word the lexicon does not know, opening a sentence as the subject of a
+# verb: "Karim veut...". Mid-sentence ("visite d'Airbus Helicopters évoquée") it is too
+# often a brand.
+_SUBJECT_RE = re.compile(rf"(?:^|(?<=[.!?;\n])\s*)(?P<name>[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)?)\s+(?P<verb>[{_LO}]+)(?![\w'])")
+_CIVILITY_WORDS = frozenset(R.CIVILITY_WORDS) | {"m", "mr", "mrs", "ms"}
+_NOT_A_PERSON = frozenset(R.NOT_A_PERSON)
+
+
 def _name_is_plausible(name: str) -> bool:
     """Reject stop words that follow civilities or intros without being names."""
     first = re.split(r"[\s\-]+", name.strip(), maxsplit=1)[0].lower().rstrip("'")
@@ -485,6 +647,53 @@ def _find_names(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _find_lower_case_names(text: str) -> list[tuple[int, int]]:
+    """Return spans of a civility followed by a lower-case name, told from verbs by the lexicon."""
+    spans = []
+    for match in _CIVILITY_LOWER_RE.finditer(text):
+        words = re.split(r"[\s\-]+", match.group("name"))
+        while words and words[0] in _PARTICLES:
+            words.pop(0)
+        # "madame souhaite", "monsieur est venu", "mme la directrice" are not names.
+        if words and _name_is_plausible(words[0]) and not _ner.is_common_word(words[0]):
+            spans.append((match.start(), match.end()))
+    return spans
+
+
+def _find_model_names(text: str, allowed: _Allow | None) -> list[tuple[int, int]]:
+    """Return spans the French model tags as persons, once institutions and places are set aside."""
+    spans = []
+    for start, end in _ner.person_spans(text):
+        fragment = text[start:end]
+        if allowed is not None and allowed.covers(fragment):
+            continue  # a partner's or a reference label ("Mission Locale de Marseille")
+        candidates = [
+            word for word in _NAME_TOKEN.findall(fragment)
+            if word[:1].isupper() and len(word) > 1
+            and word.lower() not in _NOT_A_NAME
+            and word.lower() not in _NOT_A_PERSON
+            and word.lower() not in _CIVILITY_WORDS
+            and word.lower() not in _PARTICLES
+            and (allowed is None or word.lower() not in allowed.words)
+        ]
+        if not candidates:
+            continue
+        # A lone capitalised word the lexicon knows ("Pierre", "Commerce") is too often not
+        # a name; a lone word it ignores ("Sophie", "Karim") is one. Two or more are a name.
+        if len(candidates) == 1 and _ner.is_known_word(candidates[0]):
+            continue
+        spans.append((start, end))
+    # The model misses a lone first name opening a sentence ("Karim veut ouvrir...").
+    for match in _SUBJECT_RE.finditer(text):
+        word = match.group("name").lower()
+        if (word in _NOT_A_NAME or word in _NOT_A_PERSON or word in _CIVILITY_WORDS
+                or (allowed is not None and word in allowed.words) or _ner.is_known_word(word)):
+            continue
+        if _ner.is_verb_form(match.group("verb")):
+            spans.append(match.span("name"))
+    return spans
+
+
 # --------------------------------------------------------------------------------------
 # Allowlist of partners' own contacts.
 
@@ -496,6 +705,12 @@ class _Allow:
     phones: frozenset[str]
     emails: frozenset[str]
     keys: tuple[str, ...]
+    words: frozenset[str]
+
+    def covers(self, fragment: str) -> bool:
+        """Tell whether fragment is, word for word, inside one allowlisted entry or label."""
+        padded = f" {_key(fragment)} "
+        return padded.strip() != "" and any(padded in f" {k} " for k in self.keys)
 
 
 def _key(value: str) -> str:
@@ -518,7 +733,9 @@ def _prepare_allow(allow: tuple[str, ...]) -> _Allow:
             pass
     emails = frozenset(_canonical_email(_normalise(entry)[0]) for entry in allow if entry.strip())
     keys = tuple(k for k in (_key(entry) for entry in allow) if k)
-    return _Allow(frozenset(phones), emails, keys)
+    # Words of labels and contacts, to set aside a model's "person" made of them.
+    words = frozenset(word for k in keys for word in k.split() if not word.isdigit() and len(word) > 2)
+    return _Allow(frozenset(phones), emails, keys, words)
 
 
 def _is_allowed(kind: str, fragment: str, allowed: _Allow, e164: str | None) -> bool:
@@ -545,8 +762,12 @@ def _overlaps(span: tuple[int, int], others: Iterable[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in others)
 
 
-def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
-    """Return every personal-data finding in text (empty list when clean)."""
+def check_text(text: str, *, allow: Iterable[str] = (), use_model: bool = True) -> list[Finding]:
+    """Return every personal-data finding in text (empty list when clean).
+
+    allow holds partners' public contacts and reference labels; use_model=False keeps to
+    the rules (the French model is then neither loaded nor run: benchmarks, tools).
+    """
     if not isinstance(text, str):
         raise TypeError(f"check_text expects str, not {type(text).__name__}")
     if not text.strip():
@@ -560,20 +781,27 @@ def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
     shaped: list[tuple[int, int]] = []
     for match in _NIR_SHAPE.finditer(norm):
         shaped.append(match.span())
-        if _nir.is_valid(re.sub(r"[ .\-]", "", match.group()).upper()):
+        if _nir_shaped(match.group()):
             raw.append(("nir", match.start(), match.end(), None))
     iban_spans, iban_shaped = _find_ibans(norm)
     shaped.extend(iban_shaped)
     raw.extend(("iban", start, end, None) for start, end in iban_spans)
+    for kind, start, end in _find_identifiers(norm):
+        shaped.append((start, end))
+        raw.append((kind, start, end, None))
     for pattern in _EMAIL_RES:
         raw.extend(("email", m.start(), m.end(), None) for m in pattern.finditer(norm))
     for start, end, number in _find_phones(norm):
-        # Digits inside a NIR or IBAN (even a mistyped one) are not a phone number.
+        # Digits inside a NIR, an IBAN or another identifier are not a phone number.
         if not _overlaps((start, end), shaped):
             raw.append(("phone", start, end, number))
+    raw.extend(("phone", start, end, None) for start, end in _find_phone_words(norm))
     raw.extend(("birth_date", start, end, None) for start, end in _find_birth_dates(norm))
     raw.extend(("address", start, end, None) for start, end in _find_addresses(norm))
     raw.extend(("name", start, end, None) for start, end in _find_names(norm))
+    if use_model:
+        raw.extend(("name", start, end, None) for start, end in _find_lower_case_names(norm))
+        raw.extend(("name", start, end, None) for start, end in _find_model_names(norm, allowed))
 
     # Overlaps are settled before the allowlist so that a partner's e-mail matched whole
     # by one pattern is not re-reported through a shorter match of another.
@@ -590,8 +818,8 @@ def check_text(text: str, *, allow: Iterable[str] = ()) -> list[Finding]:
     )
 
 
-def ensure_clean(text: str, *, allow: Iterable[str] = ()) -> None:
+def ensure_clean(text: str, *, allow: Iterable[str] = (), use_model: bool = True) -> None:
     """Raise PersonalDataFound when text holds personal data."""
-    findings = check_text(text, allow=allow)
+    findings = check_text(text, allow=allow, use_model=use_model)
     if findings:
         raise PersonalDataFound(findings)

@@ -3,143 +3,118 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import reference
+from app.capture import (
+    MAX_CLOCK_AHEAD,
+    MAX_QUEUE_AGE,
+    Author,
+    Item,
+    PROFILE,
+    ItemSchema,
+    Rejected,
+    instant_within_limits,
+    parse_profile,
+    payload_digest,
+    record_batch,
+)
 from app.extensions import db
-from app.idempotency import insert_new, payload_digest, pending, settle
 from app.models import (
+    ENTRY_KINDS,
     PROFILE_CATEGORIES,
     AuditEvent,
     EventType,
     FlowEntry,
     Partner,
     Pole,
-    ProfileOption,
     ReceptionPoint,
     Site,
     User,
 )
-from app.timeutil import local_day_and_hour, parse_instant, utcnow
+from app.timeutil import local_day_and_hour, utcnow
+
+__all__ = ["MAX_CLOCK_AHEAD", "MAX_QUEUE_AGE", "Rejected"]  # re-exported for older imports
 
 FIXED_DESTINATIONS = ("documentation", "cyber", "event", "desk")
 MAX_PARTY = 500
-# How far a tablet's clock may run ahead, and how long an entry may wait in a queue.
-MAX_CLOCK_AHEAD = timedelta(minutes=10)
-MAX_QUEUE_AGE = timedelta(days=31)
+
+# The API document's schemas of an entry: record_entries validates every entry against them.
+ENTRY = {
+    "type": "object",
+    "required": ["id", "kind", "occurred_at", "reception_point", "destination"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "made by the client; idempotency key"},
+        "kind": {"enum": list(ENTRY_KINDS)},
+        "occurred_at": {"type": "string", "format": "date-time",
+                        "description": f"tap time, with offset; at most {MAX_QUEUE_AGE.days} days "
+                                       f"old and {int(MAX_CLOCK_AHEAD.total_seconds() // 60)} "
+                                       "minutes ahead of the server's clock"},
+        "reception_point": {"type": "string", "description": "reception point code"},
+        "destination": {
+            "type": "string",
+            "description": f"pole code, {', '.join(FIXED_DESTINATIONS)}, or partner:<code>",
+        },
+        "from_pole": {"type": ["string", "null"], "description": "pole code; reorientations only"},
+        "party_size": {"type": "integer", "minimum": 1, "maximum": MAX_PARTY, "default": 1},
+        "event_type": {"type": ["string", "null"],
+                       "description": "event type code; destination event only"},
+        "profile": {"$ref": "#/components/schemas/Profile"},
+    },
+}
 
 
-class Rejected(ValueError):
-    """One entry is invalid; the message names the field and the reason."""
-
-    def __init__(self, field_name: str, reason: str):
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
+def _profile_reason(_error) -> str:
+    return _("doit être un objet")
 
 
-@dataclass
-class ReferenceIndex:
-    """The active reference codes and ids, read once per batch (rows, not ORM objects)."""
-
-    reception_points: dict[str, sa.Row]
-    poles: dict[str, sa.Row]
-    partners: dict[str, sa.Row]
-    event_types: dict[str, sa.Row]
-    profile: dict[str, dict[str, sa.Row]] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls) -> "ReferenceIndex":
-        """Read the active reference codes."""
-        def active(model, *extra):
-            query = sa.select(model.code, model.id, *extra).where(model.active)
-            return {row.code: row for row in db.session.execute(query)}
-
-        profile: dict[str, dict[str, sa.Row]] = {c: {} for c in PROFILE_CATEGORIES}
-        options = db.session.execute(
-            sa.select(ProfileOption.category, ProfileOption.code, ProfileOption.id)
-            .where(ProfileOption.active))
-        for option in options:
-            profile[option.category][option.code] = option
-        return cls(active(ReceptionPoint, ReceptionPoint.site_id), active(Pole), active(Partner),
-                   active(EventType), profile)
+ENTRY_SCHEMA = ItemSchema("entry", ENTRY, {"Profile": PROFILE}, messages={
+    "id": lambda _e: _("doit être un UUID"),
+    "kind": lambda _e: _("doit valoir « arrival » ou « reorientation »"),
+    "occurred_at": lambda _e: _("date ISO 8601 avec fuseau attendue"),
+    "party_size": lambda _e: _("entier entre 1 et %(max)d attendu", max=MAX_PARTY),
+    "profile": _profile_reason,
+    "profile.*": lambda _e: _("catégorie inconnue"),
+})
 
 
-def parse_profile(raw, index: ReferenceIndex) -> dict[str, int | None]:
-    """Turn a profile object of codes into option ids; every part may be absent or null."""
-    if raw is None:
-        return {f"{c}_id": None for c in PROFILE_CATEGORIES}
-    if not isinstance(raw, dict):
-        raise Rejected("profile", _("doit être un objet"))
-    unknown = set(raw) - set(PROFILE_CATEGORIES)
-    if unknown:
-        raise Rejected(f"profile.{sorted(unknown)[0]}", _("catégorie inconnue"))
-    ids = {}
-    for category in PROFILE_CATEGORIES:
-        code = raw.get(category)
-        if category == "first_visit" and isinstance(code, bool):
-            code = "oui" if code else "non"
-        if code in (None, ""):
-            ids[f"{category}_id"] = None
-            continue
-        option = index.profile[category].get(code) if isinstance(code, str) else None
-        if option is None:
-            raise Rejected(f"profile.{category}", _("code inconnu « %(code)s »", code=code))
-        ids[f"{category}_id"] = option.id
-    return ids
-
-
-def parse_destination(raw, index: ReferenceIndex) -> dict:
+def parse_destination(raw: str) -> dict:
     """Split a destination code into its kind and the pole or partner it names."""
-    if not isinstance(raw, str) or not raw:
+    if not raw:
         raise Rejected("destination", _("obligatoire"))
     if raw in FIXED_DESTINATIONS:
         return {"destination_kind": raw}
     if raw.startswith("partner:"):
-        partner = index.partners.get(raw.removeprefix("partner:"))
+        partner = reference.lookup(Partner, raw.removeprefix("partner:"))
         if partner is None:
             raise Rejected("destination", _("organisme inconnu « %(code)s »", code=raw))
         return {"destination_kind": "partner", "destination_partner_id": partner.id}
-    pole = index.poles.get(raw)
+    pole = reference.lookup(Pole, raw)
     if pole is None:
         raise Rejected("destination", _("destination inconnue « %(code)s »", code=raw))
     return {"destination_kind": "pole", "destination_pole_id": pole.id}
 
 
-def parse_entry(raw, user: User, index: ReferenceIndex, now) -> dict:
-    """Validate one submitted entry and return the row to insert; raise Rejected."""
-    if not isinstance(raw, dict):
-        raise Rejected("entry", _("doit être un objet"))
-    try:
-        entry_id = uuid.UUID(str(raw.get("id")))
-    except ValueError:
-        raise Rejected("id", _("doit être un UUID")) from None
-    kind = raw.get("kind")
-    if kind not in ("arrival", "reorientation"):
-        raise Rejected("kind", _("doit valoir « arrival » ou « reorientation »"))
-    try:
-        occurred_at = parse_instant(raw.get("occurred_at"))
-    except (TypeError, ValueError):
-        raise Rejected("occurred_at", _("date ISO 8601 avec fuseau attendue")) from None
-    if occurred_at > now + MAX_CLOCK_AHEAD:
-        raise Rejected("occurred_at", _("dans le futur : vérifiez l'horloge de la tablette"))
-    if occurred_at < now - MAX_QUEUE_AGE:
-        raise Rejected("occurred_at", _("trop ancienne (plus de 31 jours)"))
-    point = index.reception_points.get(raw.get("reception_point"))
+def parse_entry(raw: dict, author: Author, now) -> Item:
+    """Check one entry the schema let through against the reference lists and the clock."""
+    entry_id = uuid.UUID(raw["id"])
+    kind = raw["kind"]
+    occurred_at = instant_within_limits(raw["occurred_at"], "occurred_at", now,
+                                        _("dans le futur : vérifiez l'horloge de la tablette"))
+    point = reference.lookup(ReceptionPoint, raw["reception_point"])
     if point is None:
         raise Rejected("reception_point", _("point d'accueil inconnu"))
-    if user.role != "admin" and point.site_id != user.site_id:
+    if author.role != "admin" and point.site_id != author.site_id:
         raise Rejected("reception_point", _("n'appartient pas à votre site"))
     party_size = raw.get("party_size", 1)
-    if isinstance(party_size, bool) or not isinstance(party_size, int) or not 1 <= party_size <= MAX_PARTY:
-        raise Rejected("party_size", _("entier entre 1 et %(max)d attendu", max=MAX_PARTY))
-    destination = parse_destination(raw.get("destination"), index)
+    destination = parse_destination(raw["destination"])
     from_pole_id = None
     if kind == "reorientation":
-        from_pole = index.poles.get(raw.get("from_pole"))
+        from_pole = reference.lookup(Pole, raw.get("from_pole"))
         if from_pole is None:
             raise Rejected("from_pole", _("pôle de départ inconnu ou absent"))
         if destination["destination_kind"] not in ("pole", "partner"):
@@ -153,11 +128,11 @@ def parse_entry(raw, user: User, index: ReferenceIndex, now) -> dict:
     if raw.get("event_type") is not None:
         if destination["destination_kind"] != "event":
             raise Rejected("event_type", _("réservé à la destination « event »"))
-        event_type = index.event_types.get(raw.get("event_type"))
+        event_type = reference.lookup(EventType, raw["event_type"])
         if event_type is None:
             raise Rejected("event_type", _("type d'événement inconnu"))
         event_type_id = event_type.id
-    profile = parse_profile(raw.get("profile"), index)
+    profile = parse_profile(raw.get("profile"), reference.profile_options())
     local_date, local_hour = local_day_and_hour(occurred_at)
     values = {
         "kind": kind,
@@ -174,30 +149,15 @@ def parse_entry(raw, user: User, index: ReferenceIndex, now) -> dict:
         "party_size": party_size,
         **profile,
     }
-    return {"id": entry_id, **values, "payload_digest": payload_digest(values),
-            "created_by_id": user.id, "received_at": now}
+    return Item({"id": entry_id, **values, "payload_digest": payload_digest(values),
+                 "created_by_id": author.id, "received_at": now})
 
 
 def record_entries(batch: list, user: User) -> list[dict]:
     """Store a batch of tablet entries; answer one result per entry, in the same order."""
-    now = utcnow()
-    index = ReferenceIndex.load()
-    results: list[dict] = []
-    rows: dict[uuid.UUID, dict] = {}
-    for raw in batch:
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        try:
-            row = parse_entry(raw, user, index, now)
-        except Rejected as rejected:
-            results.append({"id": raw_id, "status": "rejected", "field": rejected.field,
-                            "error": str(rejected)})
-            continue
-        results.append(pending(row["id"], row["payload_digest"]))
-        rows.setdefault(row["id"], row)
-    created = insert_new(FlowEntry, list(rows.values()))
-    settle(results, FlowEntry, created, _("id: déjà utilisé pour une autre saisie (conflit)"))
-    db.session.commit()
-    return results
+    return record_batch(batch, Author.of(user), schema=ENTRY_SCHEMA, parse=parse_entry,
+                        model=FlowEntry,
+                        conflict=_("déjà utilisé pour une autre saisie (conflit)"))
 
 
 class UndoRefused(Exception):
@@ -237,7 +197,17 @@ def undo_entry(entry_id: str, user: User) -> str:
     return "undone"
 
 
-def day_counts(day: date, site: Site) -> dict:
+def site_by_code(code: str):
+    """Return the site with that code, active or not, or None."""
+    return reference.by_code(Site, code)
+
+
+def own_site(user: User):
+    """Return the user's site."""
+    return reference.by_id(Site, user.site_id)
+
+
+def day_counts(day: date, site) -> dict:
     """Return the day's persons per destination and the reorientations, for one site."""
     live = sa.and_(FlowEntry.site_id == site.id, FlowEntry.local_date == day,
                    FlowEntry.deleted_at.is_(None))
@@ -249,7 +219,7 @@ def day_counts(day: date, site: Site) -> dict:
         .where(live)
         .group_by(FlowEntry.kind, FlowEntry.destination_kind, Pole.code, Partner.code)
     ).all()
-    poles = db.session.scalars(sa.select(Pole.code).where(Pole.active).order_by(Pole.position))
+    poles = [pole.code for pole in reference.active(Pole)]
     by_destination = {code: 0 for code in [*poles, *FIXED_DESTINATIONS]}
     total = reorientations = 0
     for kind, destination_kind, pole_code, partner_code, persons in rows:
@@ -280,21 +250,15 @@ def point_by_code(code: str) -> ReceptionPoint | None:
 
 def tablet_config(point: ReceptionPoint) -> dict:
     """Return what the tablet script needs: destinations, profile chips, options."""
-    def active(model, *order):
-        return list(db.session.scalars(sa.select(model).where(model.active).order_by(*order)))
-
-    profile: dict[str, list] = {}
-    for option in active(ProfileOption, ProfileOption.category, ProfileOption.position):
-        profile.setdefault(option.category, []).append({"code": option.code, "label": option.label})
     return {
         "receptionPoint": point.code,
-        "site": point.site.code,
+        "site": reference.by_id(Site, point.site_id).code,
         "undoMinutes": current_app.config["UNDO_WINDOW_MINUTES"],
         "poles": [{"code": p.code, "label": p.label, "short": p.short_label or p.label}
-                  for p in active(Pole, Pole.position)],
+                  for p in reference.active(Pole)],
         "fixed": list(FIXED_DESTINATIONS),
-        "partners": [{"code": p.code, "label": p.label} for p in active(Partner, Partner.position)],
-        "eventTypes": [{"code": e.code, "label": e.label}
-                       for e in active(EventType, EventType.position)],
-        "profile": profile,
+        "partners": [{"code": p.code, "label": p.label} for p in reference.active(Partner)],
+        "eventTypes": [{"code": e.code, "label": e.label} for e in reference.active(EventType)],
+        "profile": {category: [{"code": o.code, "label": o.label} for o in options.values()]
+                    for category, options in reference.profile_options().items() if options},
     }

@@ -131,3 +131,98 @@ def test_a_referral_with_its_partner_and_a_form_filled_offline_is_sent_later(
     counts = page.evaluate("fetch('/api/v1/counts').then(r => r.json())")
     assert counts["reorientations"] == 1
     assert page.js_errors == []
+
+
+def test_a_save_with_neither_theme_nor_outcome_is_asked_once_then_kept(app, page, live_server, make_user):
+    open_form(page, live_server, make_user)
+    question = page.locator("#confirm-empty")
+
+    page.tap("#submit-interview")
+    expect(question).to_be_visible()
+    expect(question).to_contain_text("Ni thème ni suite choisis")
+    page.wait_for_timeout(300)
+    assert interviews(app) == []
+    screenshot(page, "interview-form-asks-before-saving-nothing")
+
+    # Choosing a theme answers the question: the next tap saves at once.
+    page.tap("label[for=theme-cv-candidature]")
+    expect(question).to_be_hidden()
+    page.tap("label[for=theme-cv-candidature]")  # and untick it again: nothing chosen
+    page.tap("#submit-interview")
+    expect(question).to_be_visible()
+    page.tap("#submit-interview")  # the second tap confirms
+
+    expect(page.locator("#confirmation")).to_have_text("Entretien enregistré.")
+    expect(question).to_be_hidden()
+    [kept] = interviews(app)
+    assert (kept["themes"], kept["outcomes"]) == ([], [])
+
+    # The next empty interview is asked about again; "Enregistrer quand même" keeps it.
+    page.tap("#submit-interview")
+    expect(question).to_be_visible()
+    expect(page.locator("#confirmation")).to_be_hidden()
+    page.tap("#confirm-empty-save")
+    expect(page.locator("#confirmation")).to_be_visible()
+    expect(page.locator("#confirmation")).to_have_text("Entretien enregistré.")
+    assert len(interviews(app)) == 2
+    assert page.js_errors == []
+
+
+def test_the_channel_comes_back_to_sur_place_unless_the_counsellor_pins_it(
+        app, page, live_server, make_user):
+    open_form(page, live_server, make_user)
+    pin = page.locator("#pin-channel")
+    expect(pin).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#duration-remembered")).to_have_count(0)  # nothing remembered yet
+
+    page.tap("label[for=channel-phone]")
+    page.tap('[data-duration="45"]')
+    page.tap("label[for=outcome-information]")
+    page.tap("#submit-interview")
+    expect(page.locator("#confirmation")).to_have_text("Entretien enregistré.")
+    # The next interview opens "Sur place"; the duration carries over and says so.
+    assert page.is_checked("#channel-in_person")
+    assert page.input_value("#duration_min") == "45"
+    page.reload()
+    page.wait_for_selector("#interview-form")
+    assert page.is_checked("#channel-in_person")
+    expect(page.locator("#duration-remembered")).to_be_visible()
+    page.tap('[data-duration="20"]')
+    expect(page.locator("#duration-remembered")).to_be_hidden()
+
+    # Pinned, the channel stays for the next interviews, across a reload too.
+    page.tap("label[for=channel-video]")
+    pin.tap()
+    expect(pin).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#pin-hint")).to_have_text("Canal gardé pour les prochains entretiens.")
+    screenshot(page, "interview-form-channel-pinned")
+    page.tap("label[for=outcome-information]")
+    page.tap("#submit-interview")
+    expect(page.locator("#confirmation")).to_have_text("Entretien enregistré.")
+    assert page.is_checked("#channel-video")
+    page.reload()
+    page.wait_for_selector("#interview-form")
+    assert page.is_checked("#channel-video")
+    expect(pin).to_have_attribute("aria-pressed", "true")
+
+    pin.tap()
+    expect(pin).to_have_attribute("aria-pressed", "false")
+    page.reload()
+    page.wait_for_selector("#interview-form")
+    assert page.is_checked("#channel-in_person")
+    assert sorted(row["channel"] for row in interviews(app)) == ["phone", "video"]
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1024, "height": 768}, {"width": 768, "height": 1024},
+                                      {"width": 390, "height": 844}], ids=["landscape", "portrait", "phone"])
+def test_the_new_controls_are_large_enough_to_tap(page, live_server, make_user, viewport):
+    page.set_viewport_size(viewport)
+    open_form(page, live_server, make_user)
+    page.tap("#submit-interview")
+    expect(page.locator("#confirm-empty")).to_be_visible()
+    for selector in ("#pin-channel", "#confirm-empty-save", "#confirm-empty-back", "label[for=channel-phone]"):
+        box = page.locator(selector).bounding_box()
+        assert box["width"] >= 48 and box["height"] >= 48, selector
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert page.js_errors == []

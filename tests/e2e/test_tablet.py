@@ -113,6 +113,12 @@ def recent_rows(page):
     return page.get_by_test_id("recent-list").locator("li")
 
 
+def open_recent(page) -> None:
+    """Open the drawer of the last entries (it keeps the buttons' screen free)."""
+    tap(page, "#recent-toggle")
+    expect(page.locator("#recent")).to_be_visible()
+
+
 def tapped_ids(page) -> set[str]:
     """Return the ids of the entries this tablet logged and did not undo (from IndexedDB)."""
     return set(page.evaluate(
@@ -304,7 +310,9 @@ def test_undo_takes_a_recent_entry_back_on_the_server_and_in_the_counts(
     arrival(page, "documentation")
     expect_delivered(page)
     expect(total(page)).to_have_text("3")
+    expect(page.get_by_test_id("point-today")).to_have_text("3")
 
+    open_recent(page)
     newest = recent_rows(page).first
     expect(newest).to_contain_text("Documentation · 2 pers.")
     newest.get_by_role("button", name="Annuler").tap()
@@ -313,6 +321,7 @@ def test_undo_takes_a_recent_entry_back_on_the_server_and_in_the_counts(
     expect(newest.get_by_role("button", name="Annuler")).to_have_count(0)
     expect(count(page, "documentation")).to_have_text("0")
     expect(total(page)).to_have_text("1")
+    expect(page.get_by_test_id("point-today")).to_have_text("1")
     wait_for(page, lambda: any(row["deleted_by"] for row in stored(app)), "the server applies the undo")
     rows = {row["destination"]: row for row in stored(app)}
     assert rows["documentation"]["deleted_by"] == agent.id
@@ -320,6 +329,7 @@ def test_undo_takes_a_recent_entry_back_on_the_server_and_in_the_counts(
 
     page.reload()  # the counts now come from the server alone
     expect(total(page)).to_have_text("1")
+    expect(page.get_by_test_id("point-today")).to_have_text("1")
     expect(count(page, "cyber")).to_have_text("1")
     expect(count(page, "documentation")).to_have_text("0")
     expect(recent_rows(page).first.locator(".badge")).to_have_text("Annulé")
@@ -334,6 +344,7 @@ def test_an_entry_undone_before_it_left_the_tablet_never_reaches_the_server(
     arrival(page, "desk")
     expect(queue(page)).to_have_text("2 en attente d'envoi")
 
+    open_recent(page)
     recent_rows(page).first.get_by_role("button", name="Annuler").tap()
     expect(queue(page)).to_have_text("1 en attente d'envoi")
     expect(count(page, "desk")).to_have_text("0")
@@ -468,6 +479,11 @@ def test_every_control_is_large_enough_to_tap_and_nothing_needs_zooming(
     for mode in ("reorientation", "arrival"):
         tap(page, f'[data-mode="{mode}"]')
         assert page.evaluate(too_small) == []
+    open_recent(page)
+    expect(recent_rows(page).get_by_role("button", name="Annuler")).to_have_count(1)
+    assert page.evaluate(too_small) == []
+    page.keyboard.press("Escape")
+    expect(page.locator("#recent")).to_be_hidden()
     tap(page, '#arrival-panel [data-picker="partner-picker"]')
     assert page.evaluate(too_small) == []
     assert page.js_errors == []

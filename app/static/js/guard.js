@@ -2,11 +2,18 @@
  * Affluence personal-data guard, browser side: instant feedback while a note is typed.
  *
  * The server (app/privacy/guard.py) is the source of truth and runs again on save; this
- * mirrors its rules without libphonenumber or python-stdnum, so phone numbers are checked
- * by shape (French national and "+"/"00" international forms) and IBANs by mod-97 only.
+ * mirrors its rules without libphonenumber, python-stdnum or the French name model, so phone
+ * numbers are checked by shape (French national and "+"/"00" international forms), IBANs by
+ * mod-97 only, and names only after a civility or an intro phrase.
+ *
+ * The word lists (civilities, street types, cue words...) are not typed here: they come from
+ * the server (GET /api/v1/guard/rules, built from app/privacy/rules.py) and are kept in
+ * localStorage for offline reloads. Until they arrive, only the checks that need no list run
+ * (e-mail, phone, social-security number, IBAN, RIB, plates, passport shapes).
  *
  * Plain ES2017 script, no dependencies. Usage:
  *   window.AffluenceGuard.check(text [, allow]) -> [{kind, label, start, end}]
+ *   window.AffluenceGuard.configure(rules)  (done by itself in a page)
  * Offsets are UTF-16 indices into text (what textarea.setSelectionRange expects).
  */
 (function () {
@@ -19,10 +26,18 @@
     iban: 'un IBAN',
     address: 'une adresse postale',
     birth_date: 'une date de naissance',
-    name: 'un nom de personne'
+    name: 'un nom de personne',
+    rib: 'un RIB',
+    france_travail_id: 'un identifiant France Travail',
+    caf_number: "un numéro d'allocataire CAF",
+    passport: 'un numéro de passeport',
+    residence_permit: 'un numéro de titre de séjour',
+    plate: "une plaque d'immatriculation",
+    social: 'un compte de réseau social'
   };
-  // Precedence when two findings overlap, most specific first (same as the server).
-  var KINDS = ['nir', 'iban', 'email', 'phone', 'birth_date', 'address', 'name'];
+  // Precedence when two findings overlap, most specific first; replaced by the server's.
+  var KINDS = ['nir', 'iban', 'rib', 'passport', 'residence_permit', 'france_travail_id', 'caf_number',
+    'plate', 'email', 'social', 'phone', 'birth_date', 'address', 'name'];
 
   // Character classes: JavaScript's \w is ASCII only and ES2017 has no \p{L}.
   var UP = 'A-ZÀ-ÖØ-ÞŒŸ';
@@ -35,9 +50,16 @@
 
   function words(list) {
     var set = Object.create(null);
-    list.split(/\s+/).forEach(function (w) { if (w) { set[w] = true; } });
+    list.forEach(function (w) { if (w) { set[w] = true; } });
     return set;
   }
+
+  /** One alternation of regex fragments, longest first (as the server joins them). */
+  function alt(fragments) {
+    return fragments.slice().sort(function (a, b) { return b.length - a.length; }).join('|');
+  }
+
+  function escapeRe(word) { return word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
 
   /** Case-insensitive pattern for a plain word, to mix with case-sensitive parts. */
   function ci(word) {
@@ -100,42 +122,9 @@
   }
 
   // ------------------------------------------------------------------------------------
-  // Shared vocabulary (kept in step with the server).
+  // The server's word lists: null until configure() receives them.
 
-  var NOT_A_NAME = words(
-    'le la les l de du des un une x xx xxx y z anonyme anonymes inconnu inconnue non nc néant neant ' +
-    'aucun aucune na communiqué communique renseigné renseigne refusé refuse masqué vide ' +
-    'directeur directrice maire président présidente conseiller conseillère ministre préfet préfète ' +
-    'député députée sénateur sénatrice docteur professeur juge procureur responsable chef adjoint ' +
-    'adjointe référent référente coordinateur coordinatrice formateur formatrice délégué déléguée ' +
-    'agent agente intervenant intervenante chargé chargée employeur recruteur recruteuse tuteur ' +
-    'tutrice visiteur visiteuse bénéficiaire usager usagère candidat candidate stagiaire ' +
-    'rsa caf cpf cv rqth bts cap bac cdi cdd vae cep pic afpa apec cio cidff greta ml pe ft ccas ' +
-    'cma cci mdph pmsmp aref poei sst btp rh it qhse dut but lp bep dnb dsp ' +
-    'mission pôle pole france cité cite campus école ecole université universite lycée lycee ' +
-    'institut centre maison chambre région region département departement ville métropole metropole ' +
-    'pass parcours titre contrat garantie service espace plateforme atelier ' +
-    'lundi mardi mercredi jeudi vendredi samedi dimanche janvier février fevrier mars avril mai ' +
-    'juin juillet août aout septembre octobre novembre décembre decembre bricolage'
-  );
-  var THING_SUBJECTS = words(
-    'formation formations métier métiers metier dispositif programme diplôme diplome titre poste ' +
-    'entreprise société societe structure association atelier site plateforme logiciel application ' +
-    'appli outil école ecole organisme service module certification prestation projet boîte boite ' +
-    'emploi cursus licence master parcours salon forum événement evenement session stage contrat ' +
-    'cours filière filiere option spécialité specialite bac bts cap aide allocation fichier page ' +
-    'réseau reseau groupe équipe equipe agence offre annonce mission cabinet centre établissement ' +
-    'etablissement label marque produit'
-  );
-  var BORN_SUBJECTS = words(
-    Object.keys(THING_SUBJECTS).join(' ') +
-    ' idée idee envie activité activite concept besoin souhait passion intérêt interet vocation ' +
-    'déclic declic reconversion démarche demarche'
-  );
-  var NOT_A_STREET = words(
-    'atelier ateliers session sessions forum réunion reunion info infos visite formation cv ' +
-    'anglais français francais excel word bureautique informatique cap bts bac titre'
-  );
+  var R = null;
 
   // ------------------------------------------------------------------------------------
   // E-mail addresses.
@@ -259,7 +248,7 @@
 
   var SEP = '[ .\\-]{0,2}';
   var NIR_RE = new RegExp(BEFORE + '[1-8](?:' + SEP + '[0-9]){4}' + SEP + '(?:[0-9]' + SEP + '[0-9]|2' + SEP +
-    '[ABab])(?:' + SEP + '[0-9]){8}' + AFTER, 'g');
+    '[ABab])(?:' + SEP + '[0-9]){6}(?:' + SEP + '[0-9]' + SEP + '[0-9])?' + AFTER, 'g');
 
   function mod97(digits) {
     var rest = 0;
@@ -271,13 +260,14 @@
     return rest;
   }
 
-  function nirValid(value) {
+  /** A NIR's sex digit, month and length, whatever its key: a wrong key hides nothing. */
+  function nirShaped(value) {
     var compact = value.replace(/[ .\-]/g, '').toUpperCase();
-    var department = compact.slice(5, 7);
-    var body = compact.slice(0, 5) + (department === '2A' ? '19' : department === '2B' ? '18' : department) +
-      compact.slice(7, 13);
-    if (compact.length !== 15 || !/^[0-9]{13}$/.test(body)) { return false; }
-    return 97 - mod97(body) === parseInt(compact.slice(13), 10);
+    if ((compact.length !== 13 && compact.length !== 15) || '1278'.indexOf(compact.charAt(0)) < 0) { return false; }
+    var month = parseInt(compact.slice(3, 5), 10);
+    if (!((month >= 1 && month <= 12) || (month >= 20 && month <= 42) || (month >= 50 && month <= 99))) { return false; }
+    // Thirteen characters without separators are too easily another number.
+    return compact.length === 15 || value !== compact;
   }
 
   var IBAN_RE = new RegExp(BEFORE + '([A-Za-z]{2}[0-9]{2}(?:[ \\-.]?[A-Za-z0-9]{1,4}){3,9})' + AFTER, 'g');
@@ -308,130 +298,254 @@
   }
 
   // ------------------------------------------------------------------------------------
-  // Street addresses.
+  // Patterns built from the server's lists (see configure), then the finders using them.
 
-  var NUM = '(^|[^' + WORD + ".,/'])([0-9]{1,4}(?:\\s?(?:bis|ter|quater|[a-d])(?![" + WORD + ']))?\\s*,?\\s*';
-  var STRONG = 'rue|avenue|av\\.?|ave\\.?|boulevard|bd\\.?|bld\\.?|blvd\\.?|boul\\.?|impasse|imp\\.|' +
-    'all[ée]e|all\\.|quai|traverse|trav\\.?|tsse|faubourg|fbg\\.?|mont[ée]e|lotissement|lot\\.|square|sq\\.|' +
-    'sentier|hameau|esplanade|promenade|parvis|rond-point|rampe|villa|carrefour|cit[ée]\\s+(?:HLM|U)';
-  var MEDIUM = 'chemin|chem\\.?|route|rte\\.?|r\\.';
-  var WEAK = 'place|pl\\.|cours|voie|cit[ée]|passage|r[ée]sidence|r[ée]s\\.|domaine|parc|bastide';
-  var CONNECTOR = '(?:(?:' + ['de', 'du', 'des', "d'", "l'", 'la', 'le', 'les', 'saint', 'sainte', 'st', 'ste']
-    .map(ci).join('|') + '|' + ci('st') + '\\.|' + ci('ste') + '\\.)[\\s\\-]*)';
   var CAP_WORD = '[' + UP + '][' + LETTER + "'\\-]*[" + LETTER + ']';
   var ANY_WORD = '[' + LETTER + '0-9][' + LETTER + "0-9'\\-]*";
-  var TAIL = '(?:[\\s\\-]+' + CONNECTOR + '*' + CAP_WORD + '){0,4}';
-  var STREETS = [
-    [new RegExp(NUM + '(?:' + STRONG + '))(?![' + WORD + '])', 'gi'),
-      new RegExp('\\s*' + CONNECTOR + '*' + ANY_WORD + TAIL, 'y')],
-    [new RegExp(NUM + '(?:' + MEDIUM + '))(?![' + WORD + '])', 'gi'),
-      new RegExp('\\s*(?:' + CONNECTOR + '+' + ANY_WORD + '|' + CAP_WORD + ')' + TAIL, 'y')],
-    [new RegExp(NUM + '(?:' + WEAK + '))(?![' + WORD + '])', 'gi'),
-      new RegExp('\\s*' + CONNECTOR + '*(' + CAP_WORD + ')' + TAIL, 'y')]
-  ];
+  var NAME_WORD = '[' + UP + "](?:'[" + UP + '])?[' + LO + "]+(?:[\\-'][" + UP + ']?[' + LO + ']+)*';
+  var CAPS_WORD = '[' + UP + "](?:'[" + UP + '])?[' + UP + "]+(?:[\\-'][" + UP + ']+)*(?![' + LO + '])';
+  var LOWER_WORD = '[' + LETTER + '][' + LETTER + "'\\-]*[" + LETTER + ']';
+  var NUM = '(^|[^' + WORD + ".,/'])([0-9]{1,4}(?:\\s?(?:bis|ter|quater|[a-d])(?![" + WORD + ']))?\\s*,?\\s*';
+  var YEAR = '(?:1[89][0-9]{2}|20[0-9]{2})';
+  var NO = '(?:\\s*(?:n°|n[o°º]\\.?|num[ée]ro|num\\.?|#)\\s*)?\\s*[:=]?\\s*';
+  // Values read after their cue, each ending on a word boundary.
+  var RIB_VALUE = '([0-9A-Za-z](?:[ .\\-]?[0-9A-Za-z]){14,30})(?![' + WORD + '])';
+  var FT_VALUE = '([0-9]{7}[0-9A-Za-z]?|[0-9]{11})(?![' + WORD + '])';
+  var CAF_VALUE = '((?:[0-9]{2,3}\\s)?[0-9]{6,8}[A-Za-z]?)(?![' + WORD + '])';
+  var PASSPORT_VALUE = '((?=(?:[A-Za-z]*[0-9]){4})[0-9A-Za-z]{6,12})(?![' + WORD + '])';
+  var PERMIT_VALUE = '((?=(?:[A-Za-z ]*[0-9]){8})[0-9A-Za-z](?:[ ]?[0-9A-Za-z]){7,14})(?![' + WORD + '])';
+  var BARE_M_CONTEXT = /(?:[A-Z]{2,}|[0-9])[\s,]*$/;
+  var P = null;  // the compiled patterns
+
+  /** Build every list-dependent pattern from the server's rules (same shapes as guard.py). */
+  function build(rules) {
+    var p = {};
+    p.notAName = words(rules.notAName);
+    p.thingSubjects = words(rules.thingSubjects);
+    p.bornSubjects = words(rules.thingSubjects.concat(rules.bornThings));
+    p.notAStreet = words(rules.notAStreet);
+    p.particles = words(rules.particles);
+    p.publicHandles = rules.publicHandles;
+    p.publicPhonePrefixes = rules.publicPhonePrefixes;
+
+    // Street addresses with a number.
+    var connector = '(?:(?:' + rules.streetConnectors.map(ci).join('|') + ')[\\s\\-]*)';
+    var tail = '(?:[\\s\\-]+' + connector + '*' + CAP_WORD + '){0,4}';
+    p.streets = [
+      [new RegExp(NUM + '(?:' + alt(rules.streetStrong) + '))(?![' + WORD + '])', 'gi'),
+        new RegExp('\\s*' + connector + '*' + ANY_WORD + tail, 'y')],
+      [new RegExp(NUM + '(?:' + alt(rules.streetMedium) + '))(?![' + WORD + '])', 'gi'),
+        new RegExp('\\s*(?:' + connector + '+' + ANY_WORD + '|' + CAP_WORD + ')' + tail, 'y')],
+      [new RegExp(NUM + '(?:' + alt(rules.streetWeak) + '))(?![' + WORD + '])', 'gi'),
+        new RegExp('\\s*' + connector + '*(' + CAP_WORD + ')' + tail, 'y')]
+    ];
+    // Without a number: a street after a living cue; flats, buildings and residences.
+    var streetAny = alt(rules.streetStrong.concat(rules.streetMedium, rules.streetWeak));
+    p.addressCue = new RegExp(BEFORE + '(?:' + alt(rules.addressCues) + ')(?![' + WORD + '])' +
+      "\\s*[:,]?(?:\\s*[:,]?\\s*(?:au|aux|à|a|en|sur|dans|chez|vers|du|de|d'|la|le|l'|les|une|un|même|meme|toujours)" +
+      '(?![' + WORD + ']))*\\s*(' + streetAny + ')(?![' + WORD + '])', 'gi');
+    p.addressName = new RegExp('\\s*(' + connector + '*' + ANY_WORD + ')' + tail, 'y');
+    p.weakType = new RegExp('^(?:' + alt(rules.streetWeak) + ')$', 'i');
+    p.flat = new RegExp(BEFORE + '(?:' + alt(rules.flatWords) + ')(?![' + WORD + '])\\s*(?:n°|n[o°º]\\.?|num[ée]ro)?\\s*' +
+      '[0-9]{1,4}[A-Za-z]?(?![' + WORD + '])(?!\\s*(?:pi[èe]ces?|p(?![' + WORD + '])|chambres?|m2|m²|m(?![' + WORD +
+      '])|ans?(?![' + WORD + '])|mois|personnes?|%))', 'gi');
+    p.building = new RegExp(BEFORE + '(?:' + alt(rules.buildingWords) + ')(?![' + WORD + '])\\s*(?:n°)?\\s*' +
+      '(?:[A-Z]|[0-9]{1,3})(?![' + WORD + '])', 'gi');
+    p.residence = new RegExp(BEFORE + '(?:' + alt(rules.residenceWords) + ')(?![' + WORD + '])', 'gi');
+    p.residenceName = new RegExp('\\s*' + connector + '*(' + CAP_WORD + ')' + tail, 'y');
+
+    // Phone numbers in words.
+    var token = '(?:' + alt(rules.numberWords) + '|[0-9]{1,2})';
+    p.numberToken = new RegExp(token, 'gi');
+    p.numberRun = new RegExp(BEFORE + token + '(?:[\\s\\-,.]+(?:et[\\s\\-]+)?' + token + ')+(?![' + WORD + '])', 'gi');
+    p.phoneCueBefore = new RegExp('(?:^|[^' + WORD + '])(?:' + alt(rules.phoneCues) + ')(?![' + WORD + '])[^.;!?]{0,25}$', 'i');
+
+    // Dates of birth.
+    var months = alt(rules.months);
+    var date = '(?:[0-3]?[0-9]\\s?[/.\\-]\\s?[01]?[0-9](?:\\s?[/.\\-]\\s?(?:[0-9]{4}|[0-9]{2}))?(?![0-9])' +
+      '|[0-3]?[0-9]\\s[01]?[0-9]\\s(?:[0-9]{4}|[0-9]{2})(?![0-9])' +
+      '|[0-3][0-9][01][0-9](?:19|20)[0-9]{2}(?![0-9])' +
+      '|' + YEAR + '[\\-/.][01]?[0-9][\\-/.][0-3]?[0-9](?![0-9])' +
+      '|(?:1er|premier|[0-3]?[0-9])\\s*(?:' + months + ")(?:\\s*,?\\s*(?:[0-9]{4}|'?[0-9]{2}))?(?![" + WORD + '])' +
+      '|(?:' + months + ')\\s+(?:[0-3]?[0-9],?\\s+)?' + YEAR + ')';
+    var filler = '\\s*(?:\\([^)]{0,20}\\)\\s*)?' +
+      "(?:(?:du|de\\s+la|de\\s+l'|de|d'|of\\s+the|of)\\s*[" + LETTER + "'\\-]+\\s*)?" +
+      '(?:[:=\\-]|est|is|was|on|:?\\s*le)?\\s*';
+    var ne = 'n[ée](?:e|\\(e\\)|\\.e|·e|-e)?s?(?![' + WORD + '])';
+    p.born = [
+      new RegExp(BEFORE + ne + '(?:\\s+(?:à|a|au|en)\\s+[' + LETTER + "'\\-]+(?:[\\s\\-]+[" + LETTER +
+        "'\\-]+){0,2}\\s*,?)?\\s*(?:le|:|-|,)?\\s*" + date, 'gi'),
+      new RegExp(BEFORE + ne + '\\s+en\\s+(?:(?:' + months + ")\\s+)?(?:" + YEAR + "|'?[0-9]{2})(?![0-9])", 'gi')
+    ];
+    p.birthCues = [
+      new RegExp(BEFORE + '(?:' + alt(rules.birthCues) + ')(?![' + WORD + '])' + filler + '(?:' + date + '|' + YEAR + ')', 'gi'),
+      new RegExp(BEFORE + '(?:naissance|born)(?![' + WORD + '])\\s*(?:le|:|-|on|in|en|=)?\\s*(?:' + date + '|' +
+        YEAR + '(?![0-9]))', 'gi')
+    ];
+
+    // Names after a civility or an intro phrase.
+    var particle = '(?:(?:' + rules.particles.slice().sort(function (a, b) { return b.length - a.length; })
+      .join('|') + ')\\s*)';
+    var civility = '(?:M\\.|M(?=\\s)|Mr\\.?|MR\\.?|Mrs\\.?|Ms\\.?|Mme\\.?|MME\\.?|Mmes\\.?|Mlle\\.?|MLLE\\.?|' +
+      'Mlles\\.?|Melle\\.?|Mme/M\\.|' + rules.civilityWords.map(ci).join('|') + ')';
+    p.civility = new RegExp('(^|[^' + WORD + '.])(' + civility + ')\\s*((?:[' + UP + ']\\.\\s?)?' + particle +
+      '?(?:' + NAME_WORD + '|' + CAPS_WORD + ')(?:[\\s\\-]+(?:' + NAME_WORD + '|' + CAPS_WORD + '))*)', 'g');
+    p.introAny = new RegExp(BEFORE + '(?:' + rules.introAny.join('|') + ')(?![' + WORD + '])', 'gi');
+    p.introAnyName = new RegExp('\\s*(' + LOWER_WORD + '(?:[\\s\\-]+' + NAME_WORD + '|\\s+' + CAPS_WORD + ')*)', 'y');
+    p.introCap = new RegExp(BEFORE + '(?:' + rules.introCap.join('|') + ')(?![' + WORD + '])', 'gi');
+    p.introCapName = new RegExp('\\s*:?\\s*((?:' + NAME_WORD + '|' + CAPS_WORD + ')(?:[\\s\\-]+(?:' + NAME_WORD +
+      '|' + CAPS_WORD + '))*)', 'y');
+
+    // Identifiers introduced by their cue (the value is read case-sensitively after it).
+    var ft = "(?:france\\s*travail|p[ôo]le[\\s\\-]*emploi|ft|pe)";
+    p.ribCue = new RegExp(BEFORE + '(?:' + alt(rules.ribCues) + ')(?![' + WORD + '])' + NO + RIB_VALUE, 'gi');
+    p.ftCue = new RegExp(BEFORE + '(?:(?:' + alt(rules.franceTravailCues) + ')(?:\\s+' + ft + ')?|' + ft + ')' +
+      '(?![' + WORD + '])' + NO + FT_VALUE, 'gi');
+    p.cafCue = new RegExp(BEFORE + '(?:' + alt(rules.cafCues) + ')(?![' + WORD + "])(?:\\s+(?:de|d'|du)?\\s*[" +
+      LETTER + '\\-]+)?' + NO + CAF_VALUE, 'gi');
+    p.passportCue = new RegExp(BEFORE + '(?:' + alt(rules.passportCues) + ')(?![' + WORD + '])(?:\\s+[' + LETTER +
+      ']+){0,2}' + NO + PASSPORT_VALUE, 'gi');
+    p.permitCue = new RegExp(BEFORE + '(?:' + alt(rules.residencePermitCues) + ')(?![' + WORD + "])(?:\\s+[" + LETTER +
+      "']+){0,3}" + NO + PERMIT_VALUE, 'gi');
+    p.plateCue = new RegExp(BEFORE + '(?:' + alt(rules.plateCues) + ')(?![' + WORD + '])', 'gi');
+    p.social = new RegExp(BEFORE + '(?:https?://)?(?:www\\.)?(?:' + alt(rules.socialSites) + ')/?[^\\s,;()<>]+', 'gi');
+    return p;
+  }
+
+  // Cue-less identifier shapes: these need no list.
+  var PLATE_LETTERS = 'A-HJ-NP-TV-Z';
+  var RIB_RE = new RegExp(BEFORE + '[0-9]{5}[ .\\-]?[0-9]{5}[ .\\-]?[0-9A-Za-z]{11}[ .\\-]?[0-9]{2}' + AFTER, 'g');
+  var FT_ID_RE = new RegExp(BEFORE + '[0-9]{7}[A-Z]' + AFTER, 'g');
+  var PASSPORT_RE = new RegExp(BEFORE + '[0-9]{2}[A-Z]{2}[0-9]{5}' + AFTER, 'g');
+  var PLATE_RE = new RegExp(BEFORE + '(?:[' + PLATE_LETTERS + ']{2}[\\- ][0-9]{3}[\\- ][' + PLATE_LETTERS + ']{2}|[' +
+    PLATE_LETTERS + ']{2}[0-9]{3}[' + PLATE_LETTERS + ']{2})' + AFTER, 'g');
+  var PLATE_OLD = new RegExp('[^.;\\n]{0,20}?([0-9]{1,4}[ \\-]?[A-Z]{1,3}[ \\-]?(?:[0-9]{2}|2A|2B|97[1-6]))(?![' +
+    WORD + '])', 'y');
+  var HANDLE_RE = new RegExp('(^|[^' + WORD + '.@/])@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)(?![' + WORD + '@])', 'g');
+
+  /** Cue and value in one pattern, so that the cue's optional words give way to the value. */
+  function cued(re, text, kind, found, check) {
+    scan(re, text).forEach(function (hit) {
+      if (!check || check(hit[2][hit[2].length - 1])) { found.push([kind, hit[0], hit[1]]); }
+    });
+  }
+
+  function findIdentifiers(text) {
+    var found = [];
+    scan(RIB_RE, text).forEach(function (h) { found.push(['rib', h[0], h[1]]); });
+    scan(FT_ID_RE, text).forEach(function (h) { found.push(['france_travail_id', h[0], h[1]]); });
+    scan(PASSPORT_RE, text).forEach(function (h) { found.push(['passport', h[0], h[1]]); });
+    scan(PLATE_RE, text).forEach(function (h) { found.push(['plate', h[0], h[1]]); });
+    if (!P) { return found; }
+    scan(P.plateCue, text).forEach(function (hit) {
+      var value = at(PLATE_OLD, text, hit[1]);
+      if (value) {
+        var end = hit[1] + value[0].length;
+        found.push(['plate', end - value[1].length, end]);
+      }
+    });
+    cued(P.ribCue, text, 'rib', found, function (v) { return (v.match(/[0-9]/g) || []).length >= 15; });
+    cued(P.ftCue, text, 'france_travail_id', found);
+    cued(P.cafCue, text, 'caf_number', found);
+    cued(P.passportCue, text, 'passport', found);
+    cued(P.permitCue, text, 'residence_permit', found);
+    scan(P.social, text).forEach(function (h) { found.push(['social', h[0], h[1]]); });
+    scan(HANDLE_RE, text).forEach(function (hit) {
+      var handle = hit[2][2].toLowerCase();
+      if (!P.publicHandles.some(function (h) { return handle.indexOf(h) >= 0; })) { found.push(['social', hit[0], hit[1]]); }
+    });
+    return found;
+  }
+
+  function findPhoneWords(text) {
+    var spans = [];
+    scan(P.numberRun, text).forEach(function (hit) {
+      var tokens = hit[2][0].slice(hit[2][1].length).match(P.numberToken) || [];
+      var wordsOnly = tokens.filter(function (t) { return !/^[0-9]+$/.test(t); });
+      var zero = /^(?:z[ée]ro|0)$/i.test(tokens[0] || '');
+      var cue = P.phoneCueBefore.test(text.slice(0, hit[0]));
+      if (wordsOnly.length >= 2 && tokens.length >= 5 && (zero || (cue && tokens.length >= 6))) {
+        spans.push([hit[0], hit[1]]);
+      }
+    });
+    return spans;
+  }
 
   function findAddresses(text) {
     var spans = [];
-    STREETS.forEach(function (pair, strength) {
+    P.streets.forEach(function (pair, strength) {
       scan(pair[0], text).forEach(function (hit) {
         var rest = at(pair[1], text, hit[1]);
         if (!rest) { return; }
         if (strength === 2) {
           var street = rest[1].toLowerCase();
-          if (NOT_A_STREET[street] || NOT_A_NAME[street]) { return; }
+          if (P.notAStreet[street] || P.notAName[street]) { return; }
         }
         spans.push([hit[0], hit[1] + rest[0].length]);
       });
     });
+    scan(P.addressCue, text).forEach(function (hit) {
+      var rest = at(P.addressName, text, hit[1]);
+      if (!rest) { return; }
+      var name = rest[1].trim().split(/[\s\-]+/).pop();
+      if (P.weakType.test(hit[2][2]) && name.charAt(0) === name.charAt(0).toLowerCase()) { return; }
+      if (P.notAStreet[name.toLowerCase()]) { return; }
+      spans.push([hit[0], hit[1] + rest[0].length]);
+    });
+    var flats = scan(P.flat, text).map(function (h) { return [h[0], h[1]]; });
+    var parts = scan(P.building, text).map(function (h) { return [h[0], h[1]]; });
+    scan(P.residence, text).forEach(function (hit) {
+      var rest = at(P.residenceName, text, hit[1]);
+      if (!rest) { return; }
+      var name = rest[1].toLowerCase();
+      if (P.notAStreet[name] || name === 'métiers' || name === 'metiers') { return; }
+      parts.push([hit[0], hit[1] + rest[0].length]);
+    });
+    spans = spans.concat(flats);
+    parts.forEach(function (span) {
+      var near = parts.concat(flats).some(function (o) {
+        return o !== span && Math.abs(o[0] - span[1]) <= 40 && Math.abs(span[0] - o[1]) <= 40;
+      });
+      if (near) { spans.push(span); }
+    });
     return spans;
   }
 
-  // ------------------------------------------------------------------------------------
-  // Dates of birth: only a date that a cue marks as a birth date.
-
-  var MONTHS = 'janvier|janv\\.?|f[ée]vrier|f[ée]vr?\\.?|mars|avril|avr\\.?|mai|juin|juillet|juil\\.?|' +
-    'ao[uû]t|septembre|sept\\.?|octobre|oct\\.?|novembre|nov\\.?|d[ée]cembre|d[ée]c\\.?|' +
-    'january|february|march|april|may|june|july|august|september|october|november|december';
-  var YEAR = '(?:1[89][0-9]{2}|20[0-9]{2})';
-  var DATE = '(?:[0-3]?[0-9]\\s?[/.\\-]\\s?[01]?[0-9](?:\\s?[/.\\-]\\s?(?:[0-9]{4}|[0-9]{2}))?(?![0-9])' +
-    '|' + YEAR + '-[01]?[0-9]-[0-3]?[0-9]' +
-    '|(?:1er|[0-3]?[0-9])\\s*(?:' + MONTHS + ")(?:\\s*,?\\s*(?:[0-9]{4}|'?[0-9]{2}))?(?![" + WORD + '])' +
-    '|(?:' + MONTHS + ')\\s+(?:[0-3]?[0-9],?\\s+)?' + YEAR + ')';
-  var FILLER = '\\s*(?:\\([^)]{0,20}\\)\\s*)?' +
-    "(?:(?:du|de\\s+la|de\\s+l'|de|d'|of\\s+the|of)\\s*[" + LETTER + "'\\-]+\\s*)?" +
-    '(?:[:=\\-]|est|is|was|on|:?\\s*le)?\\s*';
-  var NE = 'n[ée](?:e|\\(e\\)|\\.e|·e|-e)?s?(?![' + WORD + '])';
-  var BORN_RES = [
-    new RegExp(BEFORE + NE + '(?:\\s+(?:à|a|au|en)\\s+[' + LETTER + "'\\-]+(?:[\\s\\-]+[" + LETTER +
-      "'\\-]+){0,2}\\s*,?)?\\s*(?:le|:|-|,)?\\s*" + DATE, 'gi'),
-    new RegExp(BEFORE + NE + '\\s+en\\s+(?:(?:' + MONTHS + ")\\s+)?(?:" + YEAR + "|'?[0-9]{2})(?![0-9])", 'gi')
-  ];
-  var BIRTH_CUE_RES = [
-    new RegExp(BEFORE + '(?:date\\s+de\\s+naiss(?:ance|\\.)?|d\\.?d\\.?n\\.?|date\\s+of\\s+birth|d\\.?o\\.?b\\.?' +
-      '|birth\\s*date|ann[ée]e\\s+de\\s+naissance)(?![' + WORD + '])' + FILLER + '(?:' + DATE + '|' + YEAR + ')', 'gi'),
-    new RegExp(BEFORE + '(?:naissance|born)(?![' + WORD + '])\\s*(?:le|:|-|on|in|en|=)?\\s*(?:' + DATE + '|' +
-      YEAR + '(?![0-9]))', 'gi')
-  ];
-
   function findBirthDates(text) {
     var spans = [];
-    BIRTH_CUE_RES.forEach(function (re) {
+    P.birthCues.forEach(function (re) {
       scan(re, text).forEach(function (hit) { spans.push([hit[0], hit[1]]); });
     });
-    BORN_RES.forEach(function (re) {
+    P.born.forEach(function (re) {
       scan(re, text).forEach(function (hit) {
         // "le projet est né en 2022" is about a thing, not a person.
-        if (!precededBy(text, hit[0], BORN_SUBJECTS, 6)) { spans.push([hit[0], hit[1]]); }
+        if (!precededBy(text, hit[0], P.bornSubjects, 6)) { spans.push([hit[0], hit[1]]); }
       });
     });
     return spans;
   }
 
-  // ------------------------------------------------------------------------------------
-  // Names: after a civility, or introduced as a name.
-
-  var NAME_WORD = '[' + UP + "](?:'[" + UP + '])?[' + LO + "]+(?:[\\-'][" + UP + ']?[' + LO + ']+)*';
-  var CAPS_WORD = '[' + UP + "](?:'[" + UP + '])?[' + UP + "]+(?:[\\-'][" + UP + ']+)*(?![' + LO + '])';
-  var PARTICLES = words("de du des d' van von der den di da del della el al ben ibn bin ould le la");
-  var PARTICLE = '(?:(?:' + Object.keys(PARTICLES).sort(function (a, b) { return b.length - a.length; })
-    .join('|') + ')\\s*)';
-  var CIVILITY = '(?:M\\.|M(?=\\s)|Mr\\.?|MR\\.?|Mrs\\.?|Ms\\.?|Mme\\.?|MME\\.?|Mmes\\.?|Mlle\\.?|MLLE\\.?|' +
-    'Mlles\\.?|Melle\\.?|Mme/M\\.|' + ['monsieur', 'madame', 'mademoiselle', 'mme', 'mlle', 'melle'].map(ci).join('|') + ')';
-  var CIVILITY_RE = new RegExp('(^|[^' + WORD + '.])(' + CIVILITY + ')\\s*((?:[' + UP + ']\\.\\s?)?' + PARTICLE +
-    '?(?:' + NAME_WORD + '|' + CAPS_WORD + ')(?:[\\s\\-]+(?:' + NAME_WORD + '|' + CAPS_WORD + '))*)', 'g');
-  var BARE_M_CONTEXT = /(?:[A-Z]{2,}|[0-9])[\s,]*$/;
-  var LOWER_WORD = '[' + LETTER + '][' + LETTER + "'\\-]*[" + LETTER + ']';
-  var INTRO_ANY_RE = new RegExp(BEFORE + "(?:je\\s+m(?:'\\s?|\\s+)app?ell?e|j'm'app?ell?e|mon\\s+(?:pr[ée])?nom\\s+(?:est|c'est)|" +
-    "son\\s+(?:pr[ée])?nom\\s+(?:est|c'est)|(?:nom\\s+(?:de\\s+famille|d'usage|de\\s+naissance)" +
-    '|nom\\s*(?:et|/|,|&)\\s*pr[ée]nom|pr[ée]nom\\s*(?:et|/|,|&)\\s*nom|pr[ée]nom|nom|identit[ée])\\s*[:=]' +
-    '|my\\s+name\\s+is|name\\s*:)(?![' + WORD + '])', 'gi');
-  var INTRO_ANY_NAME = new RegExp('\\s*(' + LOWER_WORD + '(?:[\\s\\-]+' + NAME_WORD + '|\\s+' + CAPS_WORD + ')*)', 'y');
-  var INTRO_CAP_RE = new RegExp(BEFORE + "(?:s'\\s?app?ell?e(?:nt)?|s\\s+app?ell?e|m'\\s?app?ell?e|" +
-    '(?:pr[ée]|d[ée]|sur)?nomm[ée]e?s?|du\\s+nom\\s+de|pr[ée]nom|(?:se|me)\\s+(?:pr[ée])?nomme)(?![' + WORD + '])', 'gi');
-  var INTRO_CAP_NAME = new RegExp('\\s*:?\\s*((?:' + NAME_WORD + '|' + CAPS_WORD + ')(?:[\\s\\-]+(?:' + NAME_WORD +
-    '|' + CAPS_WORD + '))*)', 'y');
-
   function plausible(name) {
     var first = name.trim().split(/[\s\-]+/)[0].toLowerCase().replace(/'+$/, '');
-    return !NOT_A_NAME[first] && first.length >= 2;
+    return !P.notAName[first] && first.length >= 2;
   }
 
   function findNames(text) {
     var spans = [];
-    scan(CIVILITY_RE, text).forEach(function (hit) {
+    scan(P.civility, text).forEach(function (hit) {
       var m = hit[2];
       if (m[2] === 'M' && BARE_M_CONTEXT.test(text.slice(0, hit[0]))) { return; }
       var parts = m[3].split(/[\s\-]+/).filter(function (w) { return w && w.slice(-1) !== '.'; });
-      while (parts.length && (PARTICLES[parts[0]] || /^(le|la|les)$/i.test(parts[0]))) { parts.shift(); }
+      while (parts.length && (P.particles[parts[0]] || /^(le|la|les)$/i.test(parts[0]))) { parts.shift(); }
       if (parts.length && plausible(parts[0])) { spans.push([hit[0], hit[1]]); }
     });
-    scan(INTRO_ANY_RE, text).forEach(function (hit) {
-      var name = at(INTRO_ANY_NAME, text, hit[1]);
+    scan(P.introAny, text).forEach(function (hit) {
+      var name = at(P.introAnyName, text, hit[1]);
       if (name && plausible(name[1])) { spans.push([hit[0], hit[1] + name[0].length]); }
     });
-    scan(INTRO_CAP_RE, text).forEach(function (hit) {
-      var name = at(INTRO_CAP_NAME, text, hit[1]);
-      if (!name || !plausible(name[1]) || precededBy(text, hit[0], THING_SUBJECTS, 3)) { return; }
+    scan(P.introCap, text).forEach(function (hit) {
+      var name = at(P.introCapName, text, hit[1]);
+      if (!name || !plausible(name[1]) || precededBy(text, hit[0], P.thingSubjects, 3)) { return; }
       spans.push([hit[0], hit[1] + name[0].length]);
     });
     return spans;
@@ -477,21 +591,29 @@
 
     scan(NIR_RE, norm).forEach(function (hit) {
       shaped.push([hit[0], hit[1]]);
-      if (nirValid(norm.slice(hit[0], hit[1]))) { raw.push(['nir', hit[0], hit[1]]); }
+      if (nirShaped(norm.slice(hit[0], hit[1]))) { raw.push(['nir', hit[0], hit[1]]); }
     });
     var ibans = findIbans(norm);
     shaped = shaped.concat(ibans.shaped);
     ibans.valid.forEach(function (s) { raw.push(['iban', s[0], s[1]]); });
+    findIdentifiers(norm).forEach(function (f) { shaped.push([f[1], f[2]]); raw.push(f); });
     EMAIL_RES.forEach(function (re) {
       scan(re, norm).forEach(function (hit) { raw.push(['email', hit[0], hit[1]]); });
     });
+    var prefixes = P ? P.publicPhonePrefixes : [];
     findPhones(norm).forEach(function (p) {
-      // Digits inside a NIR or IBAN (even a mistyped one) are not a phone number.
-      if (!shaped.some(function (s) { return p[0] < s[1] && s[0] < p[1]; })) { raw.push(['phone', p[0], p[1], p[2]]); }
+      // Digits inside a NIR, an IBAN or another identifier are not a phone number,
+      // and the free and shared-cost service lines (0 800...) are nobody's.
+      if (shaped.some(function (s) { return p[0] < s[1] && s[0] < p[1]; })) { return; }
+      if (prefixes.some(function (prefix) { return p[2].indexOf(prefix) === 0; })) { return; }
+      raw.push(['phone', p[0], p[1], p[2]]);
     });
-    findBirthDates(norm).forEach(function (s) { raw.push(['birth_date', s[0], s[1]]); });
-    findAddresses(norm).forEach(function (s) { raw.push(['address', s[0], s[1]]); });
-    findNames(norm).forEach(function (s) { raw.push(['name', s[0], s[1]]); });
+    if (P) {
+      findPhoneWords(norm).forEach(function (s) { raw.push(['phone', s[0], s[1]]); });
+      findBirthDates(norm).forEach(function (s) { raw.push(['birth_date', s[0], s[1]]); });
+      findAddresses(norm).forEach(function (s) { raw.push(['address', s[0], s[1]]); });
+      findNames(norm).forEach(function (s) { raw.push(['name', s[0], s[1]]); });
+    }
 
     raw.sort(function (a, b) {
       return KINDS.indexOf(a[0]) - KINDS.indexOf(b[0]) || a[1] - b[1] || b[2] - a[2];
@@ -506,5 +628,38 @@
       .sort(function (a, b) { return a.start - b.start || a.end - b.end; });
   }
 
-  window.AffluenceGuard = { check: check, labels: LABELS };
+  /** Take the server's word lists (GET /api/v1/guard/rules) and build the patterns. */
+  function configure(rules) {
+    P = build(rules);
+    if (rules.kinds && rules.kinds.length) { KINDS = rules.kinds.slice(); }
+    return true;
+  }
+
+  var STORE_KEY = 'affluence.guardRules';
+
+  /** In a page: use the last lists kept on this device at once, then ask the server. */
+  function autoload() {
+    if (typeof window.fetch !== 'function') { return; }
+    try {
+      var kept = window.localStorage && window.localStorage.getItem(STORE_KEY);
+      if (kept) { configure(JSON.parse(kept)); }
+    } catch (e) { /* private browsing or a stale copy: wait for the server */ }
+    window.fetch('/api/v1/guard/rules', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        var type = response.headers.get('Content-Type') || '';
+        return response.ok && type.indexOf('application/json') === 0 ? response.json() : null;
+      })
+      .then(function (rules) {
+        if (!rules) { return; }
+        configure(rules);
+        try { window.localStorage.setItem(STORE_KEY, JSON.stringify(rules)); } catch (e) { /* full: fine */ }
+      })
+      .catch(function () { /* offline: the kept copy (if any) stays in use; the server decides */ });
+  }
+
+  window.AffluenceGuard = {
+    check: check, labels: LABELS, configure: configure,
+    ready: function () { return P !== null; }
+  };
+  autoload();
 })();

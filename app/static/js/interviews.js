@@ -11,6 +11,9 @@
   var t = JSON.parse(document.getElementById('interview-i18n').textContent);
   var mode = form.getAttribute('data-mode');
   var O = window.AffluenceOutbox;
+  // The page as the browser received it, before this script changes anything: handed to the
+  // service worker on the first visit, so keeping it for offline use costs no second download.
+  var pageSnapshot = '<!doctype html>\n' + document.documentElement.outerHTML;
 
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
@@ -273,6 +276,73 @@
     if (el.focus) { el.focus({ preventScroll: true }); }
   }
 
+  /* ---------- an interview with neither theme nor outcome: asked once ---------- */
+
+  var confirmBox = $('#confirm-empty');
+  var askedEmpty = false;
+
+  function nothingChosen() {
+    return !form.querySelector('input[name="themes"]:checked') &&
+      !form.querySelector('input[name="outcomes"]:checked');
+  }
+
+  function forgetEmptyQuestion() {
+    askedEmpty = false;
+    confirmBox.hidden = true;
+  }
+
+  /* True when the save may go on; otherwise ask, once, and say false. */
+  function emptyConfirmed() {
+    if (!nothingChosen()) { return true; }
+    if (askedEmpty) {
+      confirmBox.hidden = true;
+      return true;
+    }
+    askedEmpty = true;
+    confirmBox.hidden = false;
+    if (confirmBox.scrollIntoView) { confirmBox.scrollIntoView({ block: 'center' }); }
+    $('#confirm-empty-save').focus({ preventScroll: true });
+    return false;
+  }
+
+  $('#confirm-empty-back').addEventListener('click', function () {
+    forgetEmptyQuestion();
+    var first = $all('.theme-group:not([hidden]) input, input[name="outcomes"]', form)[0];
+    focusFirst(first);
+  });
+
+  /* ---------- the channel: back to "Sur place" unless pinned; the duration says it is the last one ---------- */
+
+  var pinButton = $('#pin-channel');
+  var pinKey = 'affluence.pinnedChannel.' + form.getAttribute('data-counsellor');
+  var rememberedTag = $('#duration-remembered');
+  var rememberedDuration = rememberedTag ? duration.value : null;
+
+  function pinnedChannel() {
+    try { return localStorage.getItem(pinKey) || ''; } catch (e) { return ''; }
+  }
+
+  function pinChannel(code) {
+    try {
+      if (code) { localStorage.setItem(pinKey, code); } else { localStorage.removeItem(pinKey); }
+    } catch (e) { /* private browsing: the pin lasts as long as the page */ }
+    renderPin(code);
+  }
+
+  function renderPin(code) {
+    if (!pinButton) { return; }
+    pinButton.setAttribute('aria-pressed', String(Boolean(code)));
+    $('#pin-hint').textContent = code ? t.pinned : t.unpinned;
+  }
+
+  function openingChannel() {
+    setChecked('channel', pinnedChannel() || 'in_person');
+  }
+
+  function showRemembered() {
+    if (rememberedTag) { rememberedTag.hidden = duration.value !== rememberedDuration; }
+  }
+
   /* ---------- wiring common to both modes ---------- */
 
   $all('input[name="pole"]', form).forEach(function (input) {
@@ -281,6 +351,22 @@
   $all('input[name="outcomes"]', form).forEach(function (input) {
     input.addEventListener('change', function () { clearError('outcomes'); applyOutcomes(); });
   });
+  $all('input[name="outcomes"], input[name="themes"]', form).forEach(function (input) {
+    input.addEventListener('change', function () { if (!nothingChosen()) { forgetEmptyQuestion(); } });
+  });
+  if (pinButton) {
+    var storedPin = pinnedChannel();
+    if (storedPin) { setChecked('channel', storedPin); }
+    renderPin(storedPin);
+    pinButton.hidden = false;
+    $('#pin-hint').hidden = false;
+    pinButton.addEventListener('click', function () {
+      pinChannel(pinnedChannel() ? '' : (checked('channel') || 'in_person'));
+    });
+    $all('input[name="channel"]', form).forEach(function (input) {
+      input.addEventListener('change', function () { if (pinnedChannel()) { pinChannel(input.value); } });
+    });
+  }
   $all('.target[data-target-kind="partner"] input', form).forEach(function (input) {
     input.addEventListener('change', echoPartner);
   });
@@ -300,9 +386,10 @@
       duration.value = button.getAttribute('data-duration');
       clearError('duration_min');
       applyDuration();
+      showRemembered();
     });
   });
-  duration.addEventListener('input', function () { clearError('duration_min'); applyDuration(); });
+  duration.addEventListener('input', function () { clearError('duration_min'); applyDuration(); showRemembered(); });
   [dateInput, timeInput].forEach(function (input) {
     input.addEventListener('input', function () {
       whenTouched = true;
@@ -325,7 +412,8 @@
     form.addEventListener('submit', function (event) {
       clearErrors();
       var first = validate();
-      if (first) { event.preventDefault(); focusFirst(first); }
+      if (first) { event.preventDefault(); focusFirst(first); return; }
+      if (!emptyConfirmed()) { event.preventDefault(); }
     });
     return;
   }
@@ -352,9 +440,13 @@
     submit.setAttribute('aria-busy', String(on));
   }
 
-  /* Empty the interview-specific fields; keep channel, duration, pole, partner and site. */
+  /* Empty the interview-specific fields; keep duration, pole, partner and site, and the
+   * channel only when pinned. */
   function resetForm() {
     idInput.value = O.uuid4();
+    openingChannel();
+    forgetEmptyQuestion();
+    if (rememberedTag) { rememberedDuration = duration.value; showRemembered(); }
     ['themes', 'outcomes', 'status', 'age_band', 'gender', 'first_visit'].forEach(function (name) {
       $all('input[name="' + name + '"]', form).forEach(function (input) { input.checked = input.value === ''; });
     });
@@ -488,6 +580,7 @@
       focusFirst(first);
       return;
     }
+    if (!emptyConfirmed()) { return; }
     var body = payload(idInput.value || O.uuid4());
     idInput.value = body.id;
     delete handled[body.id];
@@ -498,7 +591,21 @@
 
   showNow();
   setInterval(showNow, 20000);
+  handPageToWorker();
   O.registerServiceWorker();
   outbox.watch(15000);
   window.AffluenceInterviews = { outbox: outbox, payload: payload, parisInstant: parisInstant };
+
+  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
+   * only adds the scripts and styles. A page already served by the worker is kept already. */
+  function handPageToWorker() {
+    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active && pageSnapshot) {
+        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
+                                          html: pageSnapshot });
+      }
+      pageSnapshot = null;
+    });
+  }
 }());

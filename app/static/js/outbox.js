@@ -4,13 +4,21 @@
  * key, so sending the same item twice (retry, replay after a Wi-Fi cut) stores it once.
  * Anything but a JSON answer counts as "not sent": an expired session redirecting to the
  * HTML login page must never look like a success.
+ *
+ * One item must never block the others (issue 7): a batch that fails (5xx, a cut mid-flight,
+ * an answer that does not fit) is split, and its items go one by one; an item that fails
+ * alone waits with a growing delay while the items behind it go on. An item the server
+ * refuses is kept in the 'refused' store and listed on the page (an element
+ * [data-outbox-refused="<store>"]) with the reason, until the person dismisses it.
  */
 (function () {
   'use strict';
 
   var DB_NAME = 'affluence';
-  var DB_VERSION = 1;
-  var STORES = ['entries', 'interviews', 'undo', 'recent'];
+  var DB_VERSION = 2;
+  var STORES = ['entries', 'interviews', 'undo', 'recent', 'refused'];
+  var RETRY_FIRST_MS = 2000;
+  var RETRY_MAX_MS = 5 * 60 * 1000;
   var dbPromise = null;
   var memoryFallback = null;  // when IndexedDB is unavailable (private browsing)
 
@@ -174,13 +182,18 @@
     this.flushing = null;
     this.authNeeded = false;
     this.online = navigator.onLine;
-    this.retryDelay = 2000;
+    this.retryDelay = RETRY_FIRST_MS;
     this.timer = null;
+    this.wakeAt = null;
+    this.refusedBox = document.querySelector('[data-outbox-refused="' + this.store + '"]');
+    this.renderRefused();
   }
 
   Outbox.prototype.add = function (body) {
     var item = { id: body.id, body: body, queuedAt: Date.now() };
     var self = this;
+    // Sent again (corrected, resumed): no longer a refused item.
+    storage.remove('refused', body.id).then(function () { self.renderRefused(); });
     return storage.put(this.store, item).catch(function () {
       self.onState({ storageFailed: true });
     }).then(function () { self.schedule(50); });
@@ -209,55 +222,187 @@
     var self = this;
     if (this.flushing) { this.again = true; return this.flushing; }
     this.again = false;
+    this.wakeAt = null;
     // A storage failure must not leave a flush pending forever: that would stop every retry.
-    this.flushing = this.sendBatches().catch(function () { return 'network'; }).then(function (outcome) {
+    this.flushing = this.sendBatches(null).catch(function () { return 'network'; }).then(function (outcome) {
       self.flushing = null;
-      if (outcome === 'network' || outcome === 'error') {
-        // 'error': the server answered but failed (5xx): online, yet the queue must wait.
-        self.online = outcome === 'error';
+      if (outcome === 'network') {
+        self.online = false;
         self.schedule(self.again ? 0 : self.retryDelay);
         self.retryDelay = Math.min(self.retryDelay * 2, 30000);
       } else if (outcome === 'ok') {
         self.online = true;
-        self.retryDelay = 2000;
-        if (self.again) { self.schedule(0); }
+        self.retryDelay = RETRY_FIRST_MS;
+        if (self.again) {
+          self.schedule(0);
+        } else if (self.wakeAt) {
+          // Items waiting after a failure of their own: come back when the first is due.
+          self.schedule(Math.max(self.wakeAt - Date.now(), 250));
+        }
       }
       return self.report().then(function () { return outcome; });
     });
     return this.flushing;
   };
 
-  Outbox.prototype.sendBatches = function () {
+  function retryDelayFor(attempts) {
+    var delay = Math.min(RETRY_FIRST_MS * Math.pow(2, attempts - 1), RETRY_MAX_MS);
+    return delay * (0.8 + Math.random() * 0.4);  // tablets failing together do not retry together
+  }
+
+  /* Did the server refuse this lone item for good (a 4xx that is not about the session)? */
+  function refusedForGood(result) {
+    var status = result.status || 0;
+    var transient = [401, 403, 408, 425, 429];
+    return status >= 400 && status < 500 && transient.indexOf(status) === -1 &&
+      !(result.data && result.data.error === 'csrf');
+  }
+
+  Outbox.prototype.putBack = function (items, change) {
+    var self = this;
+    return Promise.all(items.map(function (item) {
+      change(item);
+      return storage.put(self.store, item).catch(function () {});
+    }));
+  };
+
+  /* Send the items that are due, batch after batch; resolve to ok, network or auth.
+   * suspect: a lone item whose request was cut; it is only to blame if the next one passes. */
+  Outbox.prototype.sendBatches = function (suspect) {
     var self = this;
     return this.pending().then(function (items) {
-      if (!items.length) { return 'ok'; }
-      var batch = items.slice(0, self.batchSize);
+      var now = Date.now();
+      var due = items.filter(function (item) {
+        if (item.notBefore && item.notBefore > now) {
+          self.wakeAt = Math.min(self.wakeAt || item.notBefore, item.notBefore);
+          return false;
+        }
+        return !(suspect && item.id === suspect.id);
+      });
+      // A lone item was cut and nothing else can tell whether the network is there: offline.
+      if (!due.length) { return suspect ? 'network' : 'ok'; }
+      var batch = due[0].solo ? [due[0]] : [];
+      if (!batch.length) {
+        for (var i = 0; i < due.length && batch.length < self.batchSize && !due[i].solo; i += 1) {
+          batch.push(due[i]);
+        }
+      }
       self.inFlightIds = new Set(batch.map(function (item) { return item.id; }));
       var payload = {};
       payload[self.key] = batch.map(function (item) { return item.body; });
       return postJSON(self.url, payload).then(function (result) {
-        if (result.state === 'auth') { self.inFlightIds = null; self.authNeeded = true; self.online = true; return 'auth'; }
+        self.inFlightIds = null;
+        if (result.state === 'auth') { self.authNeeded = true; self.online = true; return 'auth'; }
         // A network failure says nothing about the session: keep what the last answer told.
         if (result.state !== 'network') { self.authNeeded = false; }
         var results = result.data && result.data.results;
-        if (result.state !== 'ok' || !Array.isArray(results) || results.length !== batch.length) {
-          self.inFlightIds = null;
-          return result.state === 'network' ? 'network' : 'error';
-        }
-        self.online = true;
-        // Acknowledged (created, duplicate or refused for good): drop from the queue.
-        return Promise.all(results.map(function (res, i) {
-          return storage.remove(self.store, batch[i].id).then(function () {
-            self.onResult(batch[i].body, res, result.startedAt);
+        var answered = result.state === 'ok' && Array.isArray(results) && results.length === batch.length;
+        if (answered) {
+          return self.delivered(batch, results, result.startedAt).then(function () {
+            if (!suspect) { return self.sendBatches(null); }
+            // The next item went through: the cut was the suspect's own doing. Let it wait.
+            return self.putBack([suspect], function (item) {
+              item.attempts = (item.attempts || 0) + 1;
+              item.notBefore = Date.now() + retryDelayFor(item.attempts);
+            }).then(function () { return self.sendBatches(null); });
           });
-        })).then(function () {
-          self.inFlightIds = null;
-          self.onDelivered(batch.length);
-          return items.length > batch.length ? self.sendBatches() : 'ok';
-        });
+        }
+        if (batch.length > 1) {
+          // Some item in there may be what fails: from now on these go one by one.
+          return self.putBack(batch, function (item) { item.solo = true; }).then(function () {
+            return result.state === 'network' ? 'network' : self.sendBatches(null);
+          });
+        }
+        var lone = batch[0];
+        if (result.state === 'network') {
+          // Offline, or this one item breaks the server? Try the next: if it fails too, offline.
+          return suspect ? 'network' : self.sendBatches(lone);
+        }
+        if (refusedForGood(result)) {
+          var data = result.data || {};
+          var refusal = { id: lone.id, status: 'rejected', field: data.field || self.key,
+                          error: data.message || String(result.status) };
+          return self.delivered([lone], [refusal], result.startedAt).then(function () {
+            return self.sendBatches(suspect);
+          });
+        }
+        return self.putBack([lone], function (item) {
+          item.solo = true;
+          item.attempts = (item.attempts || 0) + 1;
+          item.notBefore = Date.now() + retryDelayFor(item.attempts);
+        }).then(function () { return self.sendBatches(suspect); });
       });
     });
   };
+
+  /* The server answered for these items: drop them from the queue, keep the refused ones. */
+  Outbox.prototype.delivered = function (batch, results, startedAt) {
+    var self = this;
+    self.online = true;
+    return Promise.all(results.map(function (res, i) {
+      var item = batch[i];
+      var kept = res.status === 'rejected'
+        ? storage.put('refused', { id: item.id, store: self.store, body: item.body, field: res.field,
+                                   error: res.error || '', queuedAt: item.queuedAt,
+                                   refusedAt: Date.now() }).catch(function () {})
+        : Promise.resolve();
+      return kept.then(function () { return storage.remove(self.store, item.id); }).then(function () {
+        self.onResult(item.body, res, startedAt);
+      });
+    })).then(function () {
+      self.onDelivered(batch.length);
+      self.renderRefused();
+    });
+  };
+
+  /* The items the server refused, as kept on this device (oldest first). */
+  Outbox.prototype.refused = function () {
+    var self = this;
+    return storage.all('refused').then(function (items) {
+      return items.filter(function (item) { return item.store === self.store; });
+    });
+  };
+
+  /* List the refused items in the page's [data-outbox-refused] element, each with its reason. */
+  Outbox.prototype.renderRefused = function () {
+    var box = this.refusedBox;
+    if (!box) { return Promise.resolve(); }
+    var self = this;
+    return this.refused().then(function (items) {
+      box.textContent = '';
+      box.hidden = items.length === 0;
+      if (!items.length) { return; }
+      var title = document.createElement('h2');
+      title.textContent = box.getAttribute('data-title') || '';
+      box.appendChild(title);
+      var list = document.createElement('ul');
+      list.setAttribute('data-testid', 'refused-' + self.store);
+      items.forEach(function (item) {
+        var li = document.createElement('li');
+        var when = item.body && (item.body.occurred_at || item.body.started_at);
+        var text = document.createElement('span');
+        text.textContent = (when ? clockOf(when) + ' — ' : '') + item.error;
+        var dismiss = document.createElement('button');
+        dismiss.type = 'button';
+        dismiss.className = 'btn btn-quiet';
+        dismiss.textContent = box.getAttribute('data-dismiss') || '×';
+        dismiss.addEventListener('click', function () {
+          storage.remove('refused', item.id).then(function () { self.renderRefused(); });
+        });
+        li.appendChild(text);
+        li.appendChild(dismiss);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    });
+  };
+
+  function clockOf(isoInstant) {
+    var date = new Date(isoInstant);
+    if (isNaN(date.getTime())) { return ''; }
+    return date.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit',
+                                          hour: '2-digit', minute: '2-digit' });
+  }
 
   Outbox.prototype.isInFlight = function (id) {
     return Boolean(this.inFlightIds && this.inFlightIds.has(id));

@@ -2,7 +2,11 @@
 (function () {
   'use strict';
 
+  if (window.performance && performance.mark) { performance.mark('tablet-start'); }
   var O = window.AffluenceOutbox;
+  // The page as the browser received it, before this script changes anything: handed to the
+  // service worker on the first visit, so keeping it for offline use costs no second download.
+  var pageSnapshot = '<!doctype html>\n' + document.documentElement.outerHTML;
   var config = JSON.parse(document.getElementById('tablet-config').textContent);
   var t = JSON.parse(document.getElementById('tablet-i18n').textContent);
   var point = config.receptionPoint;
@@ -10,6 +14,9 @@
   var RECENT_KEPT = 36;
   var DOUBLE_TAP_MS = 300;
   var COUNTS_KEY = 'affluence.counts.' + config.site;
+  // This tablet's own arrivals today (id -> persons): the point's figure when the server's
+  // counts do not break the site down by reception point.
+  var TALLY_KEY = 'affluence.tally.' + point;
 
   var state = {
     mode: 'arrival',
@@ -32,9 +39,19 @@
   config.partners.forEach(function (p) { labels['partner:' + p.code] = p.label; });
   config.fixed.forEach(function (code) { labels[code] = t[code]; });
 
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
-  function today() { return O.parisDay(new Date()); }
+  // One formatter for the page: building one costs milliseconds (more than the rest of the
+  // start-up with a slow CPU), reusing it costs nothing. Same 'YYYY-MM-DD' as O.parisDay.
+  var parisDayFormat = null;
+  function parisDay(date) {
+    parisDayFormat = parisDayFormat || new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' });
+    return parisDayFormat.format(date);
+  }
+  function today() { return parisDay(new Date()); }
 
   /* ---------- queues ---------- */
 
@@ -44,7 +61,8 @@
       state.pendingEntries = state.pendingEntries.filter(function (b) { return b.id !== body.id; });
       if (result.status === 'rejected') {
         updateRecent(body.id, { state: 'rejected', error: result.error || '' });
-        toast(t.rejected + ' : ' + (result.error || ''), true);
+        forget(body.id);
+        toast(fill(t.rejectedWhy, { why: result.error || '' }), true);
         return;
       }
       settle(body, 1, sentAt);
@@ -131,8 +149,11 @@
     var counts = {};
     var total = 0;
     var reorientations = 0;
-    var day = today();
-    var server = state.snapshot && state.snapshot.date === day ? state.snapshot : null;
+    // The day is read only when something has to be sorted by it: on a first visit nothing
+    // has, and the first date formatter (time-zone data) is built after the buttons answer.
+    var known = null;
+    function day() { known = known || today(); return known; }
+    var server = state.snapshot && state.snapshot.date === day() ? state.snapshot : null;
     if (server) {
       Object.keys(server.by_destination).forEach(function (code) {
         var key = code.indexOf('partner:') === 0 ? 'partner' : code;
@@ -142,7 +163,7 @@
       reorientations = server.reorientations;
     }
     function apply(body, sign) {
-      if (O.parisDay(new Date(body.occurred_at)) !== day) { return; }
+      if (parisDay(new Date(body.occurred_at)) !== day()) { return; }
       var size = body.party_size || 1;
       if (body.kind === 'reorientation') { reorientations += sign * size; return; }
       counts[destinationKey(body)] = (counts[destinationKey(body)] || 0) + sign * size;
@@ -156,6 +177,52 @@
     });
     $('#total-today').textContent = Math.max(0, total);
     $('#reorientations-today').textContent = Math.max(0, reorientations);
+    renderPointCount(server, day);
+  }
+
+  /* ---------- this reception point's figure ---------- */
+
+  var tally = loadTally();
+
+  function loadTally() {
+    var saved = null;
+    try { saved = JSON.parse(localStorage.getItem(TALLY_KEY) || 'null'); } catch (e) { saved = null; }
+    return saved && saved.date === today() ? saved : { date: null, entries: {} };
+  }
+
+  function saveTally() {
+    try { localStorage.setItem(TALLY_KEY, JSON.stringify(tally)); } catch (e) { /* display aid */ }
+  }
+
+  function count(body) {
+    if (body.kind !== 'arrival') { return; }
+    if (tally.date !== today()) { tally = { date: today(), entries: {} }; }
+    tally.entries[body.id] = body.party_size || 1;
+    saveTally();
+  }
+
+  function forget(id) {
+    if (tally.entries[id] === undefined) { return; }
+    delete tally.entries[id];
+    saveTally();
+  }
+
+  /* The server's figure for this point when it gives one (by_point), else this tablet's own. */
+  function renderPointCount(server, day) {
+    var persons = 0;
+    var fromServer = Boolean(server && server.by_point);
+    if (fromServer) {
+      persons = server.by_point[point] || 0;
+      var mine = function (body) { return body.reception_point === point && body.kind === 'arrival' && parisDay(new Date(body.occurred_at)) === day(); };
+      state.settled.forEach(function (s) { if (mine(s.body)) { persons += s.sign * (s.body.party_size || 1); } });
+      state.pendingEntries.forEach(function (body) { if (mine(body)) { persons += body.party_size || 1; } });
+      state.pendingUndos.forEach(function (op) { if (op.entry && mine(op.entry)) { persons -= op.entry.party_size || 1; } });
+    } else {
+      if (tally.date && tally.date !== day()) { tally = { date: null, entries: {} }; }
+      Object.keys(tally.entries).forEach(function (id) { persons += tally.entries[id]; });
+    }
+    $('#point-today').textContent = Math.max(0, persons);
+    $('#point-today-label').textContent = fromServer ? t.thisPoint : t.thisTablet;
   }
 
   /* ---------- status ---------- */
@@ -236,7 +303,7 @@
         button.type = 'button';
         button.className = 'btn btn-undo';
         button.textContent = t.undo;
-        button.setAttribute('aria-label', t.undo + ' : ' + time.textContent + ' ' + what.textContent);
+        button.setAttribute('aria-label', fill(t.undoWhat, { what: time.textContent + ' ' + what.textContent }));
         button.addEventListener('click', function () { undo(item); });
         li.appendChild(button);
       }
@@ -270,6 +337,8 @@
 
   function undo(item) {
     updateRecent(item.id, { state: 'undone' });
+    forget(item.id);
+    renderCounts();
     if (!entries.isInFlight(item.id)) {
       entries.pending().then(function (items) {
         var queued = items.some(function (queuedItem) { return queuedItem.id === item.id; });
@@ -303,6 +372,7 @@
       } else if (result.status !== 404) {
         // Too late, or not this agent's entry: it stays counted.
         updateRecent(op.id, { state: 'sent' });
+        count(op.entry);
         toast((result.data && result.data.message) || t.undoTooLate, true);
       }
       return O.storage.remove('undo', op.id).then(function () { return true; });
@@ -365,9 +435,10 @@
     Object.keys(extra || {}).forEach(function (k) { if (extra[k]) { body[k] = extra[k]; } });
     // Feedback first (optimistic), storage right after: the agent never waits for the network.
     state.pendingEntries.push(body);
+    count(body);
     renderCounts();
     rememberRecent(body);
-    toast('✓ ' + t.recorded + ' : ' + describe(body));
+    toast(fill(t.recorded, { what: describe(body) }));
     resetStrip();
     entries.add(body).then(function () { return entries.report(); });
   }
@@ -388,7 +459,7 @@
   }
 
   function closePickers() {
-    $all('dialog.picker').forEach(function (d) { if (d.open) { if (d.close) { d.close(); } else { d.removeAttribute('open'); } } });
+    $all('dialog').forEach(function (d) { if (d.open) { if (d.close) { d.close(); } else { d.removeAttribute('open'); } } });
   }
 
   function setMode(mode) {
@@ -399,20 +470,12 @@
     // A reorientation carries no profile: only the party size stays on screen.
     $('.profile-strip').classList.toggle('is-reorientation', mode !== 'arrival');
     finishReorientation();
-    markOverflow();
   }
 
   function finishReorientation() {
     state.fromPole = null;
     $all('[data-from]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
     $all('#to-grid .dest').forEach(function (b) { b.disabled = true; });
-  }
-
-  /* Fade the edge of a chip row that scrolls sideways, so the hidden chips are guessed. */
-  function markOverflow() {
-    $all('.chip-row').forEach(function (row) {
-      row.classList.toggle('has-more', row.scrollWidth - row.clientWidth - row.scrollLeft > 4);
-    });
   }
 
   function bind() {
@@ -432,11 +495,6 @@
         }
       });
     });
-
-    $all('.chip-row').forEach(function (row) {
-      row.addEventListener('scroll', markOverflow, { passive: true });
-    });
-    window.addEventListener('resize', markOverflow);
 
     $all('.step').forEach(function (button) {
       button.addEventListener('click', function () {
@@ -497,18 +555,23 @@
       });
     });
 
+    $('#recent-toggle').addEventListener('click', function () { openPicker('recent', null); });
+
     $all('[data-close]').forEach(function (button) { button.addEventListener('click', closePickers); });
-    // A tap on the dimmed backdrop closes a picker, as on every tablet app.
-    $all('dialog.picker').forEach(function (dialog) {
+    // A tap on the dimmed backdrop closes a picker or the drawer, as on every tablet app.
+    $all('dialog').forEach(function (dialog) {
       dialog.addEventListener('click', function (event) { if (event.target === dialog) { closePickers(); } });
     });
   }
 
   bind();
   renderParty();
-  markOverflow();
   loadCounts();
   renderCounts();
+  // The buttons answer from here on: bench/pages.py times the cold load up to this mark.
+  if (window.performance && performance.mark) { performance.mark('tablet-ready'); }
+  setTimeout(today, 0);  // build the date formatter now, before the first tap needs it
+  handPageToWorker();
   O.registerServiceWorker();
   loadRecent().then(reloadPending).then(function () {
     // Say how many entries wait before the first attempt to send them, which may hang.
@@ -521,4 +584,17 @@
   setInterval(refreshCounts, 60000);
   setInterval(renderRecent, 30000);  // let undo buttons expire
   window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos };
+
+  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
+   * only adds the scripts and styles. A page already served by the worker is kept already. */
+  function handPageToWorker() {
+    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active && pageSnapshot) {
+        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
+                                          html: pageSnapshot });
+      }
+      pageSnapshot = null;
+    });
+  }
 }());

@@ -1,11 +1,12 @@
 /* Service worker: the tablet (and any page listed below) reopens without a network. */
 'use strict';
 
-var VERSION = 'affluence-v2';
+var VERSION = 'affluence-v3';
 // Only the tablet's own assets: other pages' files are picked up at run time (stale while
 // revalidate), so a file that is missing or renamed never stops the worker from installing.
 var PRECACHE = [
   '/static/css/app.css',
+  '/static/css/reception.css',
   '/static/vendor/idb/umd.js',
   '/static/js/outbox.js',
   '/static/js/reception.js'
@@ -17,10 +18,22 @@ function offlinePage(pathname) {
   return OFFLINE_PAGES.some(function (re) { return re.test(pathname); });
 }
 
+/* Revalidate rather than reload: a file the page has just loaded comes back as a 304 and is
+ * taken from the browser's HTTP cache, so installing costs headers, not the files again. */
 function precache(cache) {
   return Promise.all(PRECACHE.map(function (url) {
-    return cache.add(new Request(url, { cache: 'reload' })).catch(function () {});
+    return cache.add(new Request(url, { cache: 'no-cache' })).catch(function () {});
   }));
+}
+
+// Pages as the browser received them on the visit that installed the worker, by URL: the
+// page hands over its own copy (reception.js, interviews.js), so it is not downloaded twice.
+var snapshots = {};
+
+function pageRequest(data) {
+  var url = new URL(data.url, self.location.origin);
+  if (url.origin !== self.location.origin || !offlinePage(url.pathname)) { return null; }
+  return new Request(url.pathname + url.search, { credentials: 'same-origin', redirect: 'manual' });
 }
 
 /* Keep a copy of a page the user opened, unless it is a redirect or an error. */
@@ -60,22 +73,33 @@ self.addEventListener('activate', function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* A page loaded before the worker took control asks for its own copy to be kept. */
+/* A page loaded before the worker took control asks for its own copy to be kept: with
+ * 'keep-page-html' it hands the page itself over, then 'keep-page' names its scripts and styles
+ * (outbox.js); the page is fetched again only when no copy came with the first message. */
 self.addEventListener('message', function (event) {
   var data = event.data || {};
-  if (data.type !== 'keep-page' || typeof data.url !== 'string') { return; }
-  var url = new URL(data.url, self.location.origin);
-  if (url.origin !== self.location.origin || !offlinePage(url.pathname)) { return; }
-  var request = new Request(url.pathname + url.search, { credentials: 'same-origin', redirect: 'manual' });
+  if ((data.type !== 'keep-page' && data.type !== 'keep-page-html') || typeof data.url !== 'string') { return; }
+  var request = pageRequest(data);
+  if (!request) { return; }
+  if (data.type === 'keep-page-html') {
+    if (typeof data.html !== 'string' || !data.html) { return; }
+    snapshots[request.url] = data.html;
+    var response = new Response(data.html, { headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+    event.waitUntil(caches.open(VERSION).then(function (cache) { return cache.put(request, response); }));
+    return;
+  }
+  var handedOver = Boolean(snapshots[request.url]);
   var assets = (Array.isArray(data.assets) ? data.assets : []).filter(function (asset) {
     return typeof asset === 'string' && new URL(asset, self.location.origin).href.indexOf(self.location.origin + '/static/') === 0;
   });
   event.waitUntil(caches.open(VERSION).then(function (cache) {
+    // The page has just loaded these: the HTTP cache holds them, whatever their age.
     var keepAssets = Promise.all(assets.map(function (asset) {
       return cache.match(asset).then(function (cached) {
-        return cached || cache.add(asset).catch(function () {});
+        return cached || cache.add(new Request(asset, { cache: 'force-cache' })).catch(function () {});
       });
     }));
+    if (handedOver) { return keepAssets; }
     return keepAssets.then(function () { return fetch(request); })
       .then(function (response) { return keepPage(cache, request, response); })
       .catch(function () {});
