@@ -31,6 +31,7 @@ from app.models import (
     Theme,
 )
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
+from app.vocabulary import in_language
 from app.stats.labels import DURATION_BINS, FIXED_DESTINATIONS, UNSTATED, duration_bin, fixed_labels
 
 
@@ -57,9 +58,10 @@ class Ref:
 
 def refs(model) -> dict[int, Ref]:
     """Return every row of a reference list by id, active or not (history points at both)."""
-    rows = db.session.execute(
-        sa.select(model.id, model.code, model.label, model.position, model.active)).all()
-    return {row.id: Ref(*row) for row in rows}
+    rows = db.session.execute(sa.select(model.id, model.code, model.label_fr, model.label_en,
+                                        model.position, model.active)).all()
+    return {row.id: Ref(row.id, row.code, in_language(row.label_fr, row.label_en), row.position,
+                        row.active) for row in rows}
 
 
 def ordered(rows: dict[int, Ref]) -> list[Ref]:
@@ -70,10 +72,11 @@ def ordered(rows: dict[int, Ref]) -> list[Ref]:
 def _profile_refs() -> dict[str, dict[int, Ref]]:
     by_category: dict[str, dict[int, Ref]] = {category: {} for category in PROFILE_CATEGORIES}
     rows = db.session.execute(sa.select(
-        ProfileOption.id, ProfileOption.code, ProfileOption.label, ProfileOption.position,
-        ProfileOption.active, ProfileOption.category))
+        ProfileOption.id, ProfileOption.code, ProfileOption.label_fr, ProfileOption.label_en,
+        ProfileOption.position, ProfileOption.active, ProfileOption.category))
     for row in rows:
-        by_category.setdefault(row.category, {})[row.id] = Ref(*row[:5])
+        by_category.setdefault(row.category, {})[row.id] = Ref(
+            row.id, row.code, in_language(row.label_fr, row.label_en), row.position, row.active)
     return by_category
 
 
@@ -128,7 +131,9 @@ class _Dashboard:
             db.session.scalars(sa.select(Site).order_by(Site.position, Site.id)))
         self.labels = fixed_labels()
         self.poles = refs(Pole)
-        self.pole_short = dict(db.session.execute(sa.select(Pole.id, Pole.short_label)).all())
+        self.pole_short = {row.id: in_language(row.short_label_fr, row.short_label_en)
+                           for row in db.session.execute(sa.select(
+                               Pole.id, Pole.short_label_fr, Pole.short_label_en))}
         self.partners = refs(Partner)
         self.options = _profile_refs()
         span = opening_hours_span(self.sites)
