@@ -298,6 +298,8 @@ def main() -> int:
         assert all(r["usable"] for r in runs), f"{name}: the first destination was covered"
     print(f"| floor: one line of HTML and one script, same server and browser | | | 2 | "
           f"| {statistics.median(floor):.0f} ms ({min(floor):.0f}-{max(floor):.0f}) |")
+    above = statistics.median(r["ready_ms"] for r in results["now"]) - statistics.median(floor)
+    print(f"\nthe tablet page itself (now minus floor): {above:.0f} ms")
     if args.verbose:
         for name, runs in results.items():
             print(f"\n{name}:")

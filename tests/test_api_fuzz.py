@@ -27,8 +27,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # The role each operation is meant for; every other operation is fuzzed as a reception agent.
 ROLE_OF = {"/api/v1/interviews": "counsellor"}
 # Examples per operation and mode: enough to meet every rule of the schemas, quick enough
-# (about 20 s per engine on the 2-core machine).
-EXAMPLES = 25
+# (about 20 s per engine on the shared 2-core machine).
+EXAMPLES = 60
 
 
 @pytest.fixture
