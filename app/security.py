@@ -122,7 +122,8 @@ class BoundedRequest(Request):
 
 def wants_json() -> bool:
     """Tell whether the caller is an API client (answers must be JSON, never HTML)."""
-    return request.path.startswith("/api/")
+    # The pages' JSON twins (/statistiques/jour.json...) are polled by scripts too.
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def check_login_before_csrf(app) -> None:

@@ -533,3 +533,17 @@ def test_dashboard_service_checks_codes_and_runs_without_a_request(app_ctx):
     with pytest.raises(InvalidFilter) as error:
         dashboard_data(DashboardFilters(date(2025, 1, 1), date(2025, 1, 31), pole_code="x"))
     assert error.value.field == "pole"
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("0001-01-01", "année 1990 au plus tôt"),
+    ("9999-12-31", "jour à venir"),
+    ("2025-13-01", "format AAAA-MM-JJ attendu"),
+])
+def test_floor_board_refuses_impossible_days_in_the_format_it_speaks(director, raw, reason):
+    page = director.get("/statistiques/jour", query_string={"date": raw})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert reason in page.get_data(as_text=True)
+    twin = director.get("/statistiques/jour.json", query_string={"date": raw})
+    assert twin.status_code == 400 and twin.is_json
+    assert twin.json["field"] == "date" and reason in twin.json["message"]

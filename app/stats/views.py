@@ -8,6 +8,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.figures.scope import FIRST_YEAR
 from app.security import role_required
 from app.stats import services
 from app.stats.forms import DashboardFilterForm
@@ -43,6 +44,9 @@ def _floor_arguments():
         day = date.fromisoformat(raw_day)
     except ValueError:
         raise BadFilter("date", _("date : format AAAA-MM-JJ attendu")) from None
+    if day.year < FIRST_YEAR:
+        # A week before 1 January of year 1 does not exist: refuse before counting.
+        raise BadFilter("date", _("date : année %(first)d au plus tôt", first=FIRST_YEAR))
     if day > local_today():
         raise BadFilter("date", _("date : jour à venir"))
     return site, day
