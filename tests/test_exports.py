@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import json
 import random
 import uuid
@@ -660,6 +663,35 @@ def test_raw_export_has_one_row_per_entry_dates_only_and_no_free_text(app_ctx, t
     assert twin["visitors"] == persons()
     assert twin["interviews"] == interview_count()
     assert "Notes libres" not in paths[1].read_text(encoding="utf-8")
+
+
+def test_raw_export_as_csv_opens_in_excel_and_never_runs_a_formula(app_ctx, tmp_path):
+    generate_two_years(flows=400, interviews=80)
+    pole = db.session.scalar(sa.select(Pole).where(Pole.code == "emploi"))
+    pole.label = "=1+1 Emploi"
+    db.session.commit()
+    steps = []
+    paths = write_raw_export(date(YEAR, 1, 1), date(YEAR, 12, 31), None, tmp_path, "csv",
+                             lambda *args: steps.append(args))
+    names = [p.name for p in paths]
+    assert names == [f"affluence_brut_2025-01-01_2025-12-31_reseau_{kind}.csv"
+                     for kind in ("arrivals", "reorientations", "interviews")] + [
+        "affluence_brut_2025-01-01_2025-12-31_reseau.json"]
+    raw = paths[0].read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)  # Excel reads the accents as UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Date", "Site (code)", "Site"]
+    assert len(rows) - 1 == db.session.scalar(
+        sa.select(sa.func.count()).select_from(FlowEntry).where(*_live_flow()))
+    persons_column = rows[0].index("Personnes")
+    assert sum(int(row[persons_column]) for row in rows[1:]) == persons()
+    labels = {cell for row in rows[1:] for cell in row}
+    assert "'=1+1 Emploi" in labels and "=1+1 Emploi" not in labels
+    interviews = list(csv.reader(io.StringIO(paths[2].read_text("utf-8-sig")), delimiter=";"))
+    assert len(interviews) - 1 == interview_count()
+    assert steps and steps[-1][1] == steps[-1][2] == sum(
+        len(list(csv.reader(io.StringIO(p.read_text("utf-8-sig"))))) - 1 for p in paths[:3])
+    assert json.loads(paths[3].read_text("utf-8"))["visitors"] == persons()
 
 
 # ---------------------------------------------------------------------- partner report

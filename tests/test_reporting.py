@@ -52,9 +52,9 @@ def fake_writers(monkeypatch):
             written.append(path)
         return written
 
-    def raw(start, end, site_code, out_dir):
-        calls.append(("raw", start, end, site_code))
-        path = out_dir / f"export-brut-{start}-{end}.xlsx"
+    def raw(start, end, site_code, out_dir, fmt="xlsx", progress=None):
+        calls.append(("raw", start, end, site_code) + ((fmt,) if fmt != "xlsx" else ()))
+        path = out_dir / f"export-brut-{start}-{end}.{fmt}"
         path.write_bytes(b"PK raw")
         return [path]
 
@@ -255,6 +255,9 @@ def test_raw_export_for_a_date_range(director, fake_writers):
     assert [c[0] for c in fake_writers] == ["raw"]
     assert str(fake_writers[0][1]) == "2025-03-01" and str(fake_writers[0][2]) == "2025-03-31"
     assert "export-brut-2025-03-01-2025-03-31.xlsx" in page(director)
+    response = post(director, "/rapports/export-brut", {
+        "raw-start": "2025-03-01", "raw-end": "2025-03-31", "raw-site": "", "raw-fmt": "csv"})
+    assert response.status_code == 302 and fake_writers[-1][-1] == "csv"
 
 
 @pytest.mark.parametrize("start, end, message", [

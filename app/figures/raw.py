@@ -130,3 +130,16 @@ def raw_rows(kind: str, start: date, end: date, site_code: str | None):
                *lookup.pair("partners", partner_id), channel, minutes,
                *lookup.many("themes", theme_ids), *lookup.many("outcomes", outcome_ids),
                *lookup.profile_pairs(profile_ids))
+
+
+def raw_row_count(start: date, end: date, site_code: str | None) -> int:
+    """Return how many rows the raw export of the period holds (for a progress bar)."""
+    site = _site(site_code)
+    total = 0
+    for model in (FlowEntry, Interview):
+        statement = sa.select(sa.func.count()).select_from(model).where(
+            model.deleted_at.is_(None), model.local_date >= start, model.local_date <= end)
+        if site is not None:
+            statement = statement.where(model.site_id == site.id)
+        total += db.session.scalar(statement)
+    return total

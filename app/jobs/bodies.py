@@ -72,11 +72,12 @@ def annual_body(period: Period, out_dir: Path, progress: Progress | None = None,
     return written
 
 
-def raw_body(start: date, end: date, site_code: str | None, out_dir: Path) -> list[Path]:
+def raw_body(start: date, end: date, site_code: str | None, out_dir: Path,
+             fmt: str = "xlsx", progress=None) -> list[Path]:
     """Write the raw export (one row per arrival, reorientation, interview) of start..end."""
     from app.exports.service import write_raw_export
 
-    return _as_list(write_raw_export(start, end, site_code, out_dir))
+    return _as_list(write_raw_export(start, end, site_code, out_dir, fmt, progress))
 
 
 def partner_body(partner_code: str, year: int, out_dir: Path) -> list[Path]:

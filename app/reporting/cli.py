@@ -112,13 +112,20 @@ def monthly_command(month):
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--site", "site_code", help="Site code; all sites when omitted.")
-def raw_command(start, end, site_code):
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx",
+              show_default=True, help="csv: a file per kind, UTF-8 with BOM, much faster.")
+def raw_command(start, end, site_code, fmt):
     """Write the raw export (one row per arrival, reorientation, interview)."""
     start, end = start.date(), end.date()
     if end < start:
         raise click.BadParameter("before --start", param_hint="--end")
     _check_site(site_code)
-    _report(services.run_raw(start, end, site_code))
+    bar = _ProgressBar("Export")
+    try:
+        outcome = services.run_raw(start, end, site_code, fmt, bar)
+    finally:
+        bar.close()
+    _report(outcome)
 
 
 @report_cli.command("partner")

@@ -41,6 +41,9 @@ class RawExportForm(FlaskForm):
     start = DateField(_l("Du"), validators=[InputRequired(_l("Date de début obligatoire."))])
     end = DateField(_l("Au"), validators=[InputRequired(_l("Date de fin obligatoire."))])
     site = SelectField(_l("Site"))
+    fmt = SelectField(_l("Format"), default="xlsx", choices=_options([
+        ("xlsx", _l("Classeur Excel (.xlsx)")),
+        ("csv", _l("CSV, un fichier par type de ligne (plus rapide)"))]))
 
     def __init__(self, sites, **kwargs):
         super().__init__(prefix="raw", **kwargs)

@@ -227,12 +227,16 @@ def run_period(job: str, period: jobs.Period) -> jobs.RunOutcome:
     return jobs.run_manual(job, period.key, lambda out: body(period, out))
 
 
-def run_raw(start: date, end: date, site_code: str | None) -> jobs.RunOutcome:
-    """Write the raw export of start..end now, as a manual run."""
+def run_raw(start: date, end: date, site_code: str | None, fmt: str = "xlsx",
+            progress=None) -> jobs.RunOutcome:
+    """Write the raw export of start..end now (xlsx or csv), as a manual run."""
     label = f"{start.isoformat()}..{end.isoformat()}"
     if site_code:
         label += f"/{site_code}"
-    return jobs.run_manual("raw", label, lambda out: jobs.raw_body(start, end, site_code, out))
+    if fmt != "xlsx":
+        label += f"/{fmt}"
+    return jobs.run_manual("raw", label, lambda out: jobs.raw_body(start, end, site_code, out,
+                                                                   fmt, progress))
 
 
 def run_partner(partner_code: str, year: int) -> jobs.RunOutcome:

@@ -112,8 +112,8 @@ def compile_raw():
     form = forms["raw"]
     if not form.validate_on_submit():
         return _page(forms, 400)
-    start, end, site = form.start.data, form.end.data, form.site.data or None
-    _launch(lambda: services.run_raw(start, end, site))
+    start, end, site, fmt = form.start.data, form.end.data, form.site.data or None, form.fmt.data
+    _launch(lambda: services.run_raw(start, end, site, fmt))
     return redirect(url_for(".index"))
 
 
