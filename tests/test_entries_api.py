@@ -300,6 +300,17 @@ def test_a_batch_over_the_limit_is_refused_whole(app, agent):
     assert stored(app) == []
 
 
+def test_counts_give_the_persons_of_each_reception_point(agent):
+    agent.post_json("/api/v1/entries", {"entries": [
+        entry(party_size=3), entry(reception_point="marseille-1"),
+        entry(kind="reorientation", from_pole="emploi", destination="formation")]})
+    counts = agent.client.get("/api/v1/counts").json
+    assert counts["by_point"]["marseille-rdc"] == 3
+    assert counts["by_point"]["marseille-1"] == 1
+    assert counts["by_point"]["marseille-2"] == 0
+    assert sum(counts["by_point"].values()) == counts["total"] == 4
+
+
 def test_reorientations_are_counted_apart_from_visitors(agent):
     agent.post_json("/api/v1/entries", {"entries": [
         entry(destination="orientation"),

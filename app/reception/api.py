@@ -82,6 +82,8 @@ COUNTS = {
         "by_destination": {"type": "object", "additionalProperties": {"type": "integer"},
                            "description": f"pole codes, {', '.join(FIXED_DESTINATIONS)} "
                                           "and partner:<code>"},
+        "by_point": {"type": "object", "additionalProperties": {"type": "integer"},
+                     "description": "visitors (persons) per reception point code of the site"},
         "reorientations": {"type": "integer"},
     },
 }

@@ -208,30 +208,39 @@ def own_site(user: User):
 
 
 def day_counts(day: date, site) -> dict:
-    """Return the day's persons per destination and the reorientations, for one site."""
+    """Return the day's persons per destination and per reception point, and the reorientations."""
     live = sa.and_(FlowEntry.site_id == site.id, FlowEntry.local_date == day,
                    FlowEntry.deleted_at.is_(None))
     rows = db.session.execute(
-        sa.select(FlowEntry.kind, FlowEntry.destination_kind, Pole.code, Partner.code,
+        sa.select(FlowEntry.kind, FlowEntry.destination_kind, FlowEntry.destination_pole_id,
+                  FlowEntry.destination_partner_id, FlowEntry.reception_point_id,
                   sa.func.sum(FlowEntry.party_size))
-        .outerjoin(Pole, Pole.id == FlowEntry.destination_pole_id)
-        .outerjoin(Partner, Partner.id == FlowEntry.destination_partner_id)
         .where(live)
-        .group_by(FlowEntry.kind, FlowEntry.destination_kind, Pole.code, Partner.code)
+        .group_by(FlowEntry.kind, FlowEntry.destination_kind, FlowEntry.destination_pole_id,
+                  FlowEntry.destination_partner_id, FlowEntry.reception_point_id)
     ).all()
     poles = [pole.code for pole in reference.active(Pole)]
     by_destination = {code: 0 for code in [*poles, *FIXED_DESTINATIONS]}
+    by_point = {point.code: 0 for point in reference.active(ReceptionPoint) if point.site_id == site.id}
     total = reorientations = 0
-    for kind, destination_kind, pole_code, partner_code, persons in rows:
+    for kind, destination_kind, pole_id, partner_id, point_id, persons in rows:
         if kind == "reorientation":
             reorientations += persons
             continue
-        code = {"pole": pole_code, "partner": f"partner:{partner_code}"}.get(destination_kind,
-                                                                          destination_kind)
+        if destination_kind == "pole":
+            code = reference.by_id(Pole, pole_id).code
+        elif destination_kind == "partner":
+            code = f"partner:{reference.by_id(Partner, partner_id).code}"
+        else:
+            code = destination_kind
         by_destination[code] = by_destination.get(code, 0) + persons
+        if point_id is not None:
+            point = reference.by_id(ReceptionPoint, point_id).code
+            by_point[point] = by_point.get(point, 0) + persons
         total += persons
     return {"date": day.isoformat(), "site": site.code, "total": total,
-            "by_destination": by_destination, "reorientations": reorientations}
+            "by_destination": by_destination, "by_point": by_point,
+            "reorientations": reorientations}
 
 
 def points_for(user: User) -> list[ReceptionPoint]:
