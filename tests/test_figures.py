@@ -216,6 +216,9 @@ def test_retention_removes_old_raw_rows_and_keeps_every_figure(app, build, runne
         for year, tables in before.items():
             data = build_annual_data(date(year, 1, 1), date(year, 12, 31), None)
             assert report_twin(annual_report(data, "internal", 10), data)["tables"] == tables
+    session, _user = logged_in("director")
+    page = session.client.get("/rapports/").get_data(as_text=True)
+    assert "Conservation des données" in page and "6 passages et 2 entretiens" in page
     # Checks and rebuilds leave the days retention emptied alone.
     assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["stats", "check"]).exit_code == 0

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import jobs
+from app.figures.maintenance import retention_runs  # noqa: F401  (the Reports page lists them)
 from app.extensions import db
 from app.models import FlowEntry, Interview, JobRun, Partner, Site
 from app.timeutil import local_today
@@ -273,3 +274,4 @@ def run_detached(task: Callable[[], jobs.RunOutcome], wait_seconds: float) -> jo
     thread.start()
     thread.join(wait_seconds)
     return result.get("outcome")
+

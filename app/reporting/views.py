@@ -64,6 +64,7 @@ def _page(forms: dict, status: int = 200):
     return render_template(
         "reporting/index.html", forms=forms, reports=reports, older=older,
         runs=services.recent_runs(), backups=services.backups_summary(),
+        retention=services.retention_runs(),
         job_labels=JOB_LABELS, status_labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
         human_size=human_size, format_decimal=format_decimal,
     ), status
