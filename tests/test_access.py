@@ -17,7 +17,7 @@ EVERYONE = ROLES
 PUBLIC = "public"
 
 # endpoint -> roles allowed (PUBLIC: no login needed). Other roles must get 403;
-# anonymous visitors are sent to the login page (HTML) or get a JSON 401 (API).
+# anonymous visitors are sent to the login page (HTML) or get a JSON 401 (API, .json twins).
 MATRIX: dict[str, tuple[str, ...] | str] = {
     "static": PUBLIC,
     "auth.login": PUBLIC,
@@ -131,7 +131,8 @@ def test_each_role_reaches_only_its_routes(app, make_user, role):
             if status in (401, 403) or status >= 500 or (status == 302 and "/login" in response.location):
                 failures.append(f"{role} refused at {method} {url}: {status}")
         elif role == "anonymous":
-            is_api = url.startswith("/api/")
+            # The pages' JSON twins answer like the API: fetch() must never see a login page.
+            is_api = url.startswith("/api/") or url.endswith(".json")
             expected_ok = (status == 401 and response.is_json) if is_api else (
                 status == 302 and "/login" in response.location)
             if not expected_ok:

@@ -212,9 +212,13 @@ def test_who_may_see_the_floor_board_and_the_dashboard(logged_in, role, floor, b
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client):
-    for url in (FLOOR, FLOOR + ".json", DASHBOARD, DASHBOARD + ".json"):
+    for url in (FLOOR, DASHBOARD):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.location, url
+    # A poll of a JSON twin after the session expired is told so in JSON, never redirected.
+    for url in (FLOOR + ".json", DASHBOARD + ".json"):
+        response = client.get(url)
+        assert response.status_code == 401 and response.json["error"] == "unauthenticated", url
 
 
 # ---------------------------------------------------------------- dashboard figures

@@ -23,14 +23,12 @@ PAGE_CONFIG = re.compile(r'<script type="application/json" id="page-config">(.*?
 KNOWN_RETYPES = {
     "app/exports/figures.py",
     "app/exports/reports.py",
-    "app/exports/service.py",
     "app/interviews/forms.py",
     "app/privacy/messages.py",
     "app/reporting/views.py",
     "app/static/js/guard.js",
     "app/templates/reception/tablet.html",
     "app/templates/reporting/index.html",
-    "app/templates/stats/dashboard.html",
 }
 
 

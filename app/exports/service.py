@@ -20,11 +20,13 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import vocabulary
 from app.exports.excel import RawWorkbook, render
 from app.exports.reports import EDITIONS, annual_report, partner_report, period_report
 from app.exports.twin import RawTwin, dump, report_twin
 from app.figures.period import build_annual_data, period_data, site_info
 from app.figures.raw import RAW_COLUMNS, raw_row_count, raw_rows
+from app.models import PROFILE_CATEGORIES
 from app.timeutil import one_year_earlier, to_local, utcnow
 
 PERIOD_KINDS = ("hebdo", "mensuel")
@@ -148,8 +150,9 @@ def write_partner_report(partner_code: str, year: int, out_dir: Path,
 
 def raw_headers() -> dict[str, list[str]]:
     """Return the French column headers of the raw export's sheets."""
-    profile = [_("Situation (code)"), _("Situation"), _("Âge (code)"), _("Âge"),
-               _("Genre (code)"), _("Genre"), _("Première visite (code)"), _("Première visite")]
+    profile = [header for category in PROFILE_CATEGORIES
+               for label in [str(vocabulary.PROFILE_CATEGORIES[category])]
+               for header in (_("%(label)s (code)", label=label), label)]
     place = [_("Date"), _("Site (code)"), _("Site"), _("Point d'accueil (code)"),
              _("Point d'accueil")]
     destination = [_("Type de destination"), _("Destination (code)"), _("Destination")]
