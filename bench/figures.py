@@ -1,0 +1,246 @@
+"""Benchmark: the figures layer on daily rollups, beside the raw GROUP BY, in one run.
+
+Not a test: it prints figures (copied into the README). Two databases:
+- ten years of a La Villette-sized centre (about 3,000,000 arrivals, 300,000 interviews),
+  on SQLite (/tmp) and PostgreSQL (database affluence_bench_figures);
+- with --network, a network of 25 Marseille-sized centres over three years on PostgreSQL
+  (about 4,600,000 arrivals; database affluence_bench_network).
+Each is built once and reused. The demo generator writes with the rollup triggers
+removed, then they are put back and the rollups rebuilt in one pass (timed: it is also
+what `flask stats rebuild` costs).
+
+For each range it prints, side by side and measured in the same run:
+- the dashboard (dashboard_data: every figure of the page), warm median and cold;
+- the cheapest query that reads the rollup (the day-by-hour sums of flow_hourly);
+- the raw GROUP BY the dashboard used to run on flow_entries for the same sums.
+Targets (issue 8): one year < 100 ms, ten years < 250 ms, each within 3x of the cheapest
+rollup query; the network dashboard for a year < 300 ms.
+
+    .venv/bin/python bench/figures.py --engine sqlite
+    .venv/bin/python bench/figures.py --engine postgresql --network
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+SQLITE_PATH = Path(os.environ.get("BENCH_SQLITE_FIGURES", "/tmp/affluence-bench-figures.db"))
+PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+YEARS = range(2016, 2026)
+NETWORK_YEARS = range(2023, 2026)
+NETWORK_SITES = 25
+RANGES = {"one year": (date(2025, 1, 1), date(2025, 12, 31)),
+          "ten years": (date(2016, 1, 1), date(2025, 12, 31))}
+
+
+def database_url(engine: str, name: str) -> str:
+    """Return the URL of a benchmark database (creating it on PostgreSQL)."""
+    if engine == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
+    admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s",
+                                    (name,)).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def make_app(url: str):
+    """Build the app on a benchmark database."""
+    from app import create_app
+
+    return create_app("development", {"SQLALCHEMY_DATABASE_URI": url,
+                                      "REPORTS_DIR": "/tmp/affluence-bench-reports"})
+
+
+def build(app, plan: list[tuple[int, str, str | None]]) -> None:
+    """Migrate and seed; write each (year, profile, site) of plan that is not there yet."""
+    from flask_migrate import upgrade
+
+    from app.demo import generate_year
+    from app.extensions import db
+    from app.figures import rollups
+    from app.models import FlowEntry, Site
+    from app.seed import seed_reference
+
+    with app.app_context():
+        upgrade()
+        seed_reference()
+        missing = []
+        for year, profile, site_code in plan:
+            where = [FlowEntry.local_date.between(date(year, 1, 1), date(year, 12, 31))]
+            if site_code:
+                site_id = db.session.scalar(sa.select(Site.id).where(Site.code == site_code))
+                where.append(FlowEntry.site_id == site_id)
+            if not db.session.scalar(sa.select(sa.func.count()).select_from(FlowEntry)
+                                     .where(*where)):
+                missing.append((year, profile, site_code))
+            db.session.rollback()
+        if not missing:
+            return
+        dialect = db.engine.dialect.name
+        with db.engine.begin() as conn:
+            for statement in rollups.drop_trigger_ddl(dialect):
+                conn.exec_driver_sql(statement)
+        try:
+            for year, profile, site_code in missing:
+                summary = generate_year(year, profile, seed=year, site_code=site_code)
+                print(f"  built {site_code or profile} {year}: {summary.arrivals:,} arrivals, "
+                      f"{summary.interviews:,} interviews in {summary.seconds:.1f} s", flush=True)
+        finally:
+            with db.engine.begin() as conn:
+                for statement in rollups.trigger_ddl(dialect):
+                    conn.exec_driver_sql(statement)
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            written = rollups.rebuild(conn)
+        print(f"  rollups rebuilt in {time.perf_counter() - started:.1f} s "
+              f"({sum(written.values()):,} rows)", flush=True)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def add_network_sites(app) -> list[str]:
+    """Make sure the network's 25 centres exist (Marseille-sized, Marseille's hours)."""
+    from app.extensions import db
+    from app.models import Site
+
+    with app.app_context():
+        marseille = db.session.scalar(sa.select(Site).where(Site.code == "marseille"))
+        codes = ["marseille"] + [f"cite-{n:02d}" for n in range(2, NETWORK_SITES + 1)]
+        for position, code in enumerate(codes[1:], start=100):
+            if db.session.scalar(sa.select(Site.id).where(Site.code == code)) is None:
+                db.session.add(Site(code=code, label=f"Cité {code[-2:]}", city="",
+                                    position=position, opening_hours=marseille.opening_hours,
+                                    interview_days=marseille.interview_days))
+        db.session.commit()
+        return codes
+
+
+def _timed(function, runs: int) -> tuple[float, float]:
+    """Return (cold ms, warm median ms) of function()."""
+    started = time.perf_counter()
+    function()
+    cold = (time.perf_counter() - started) * 1000
+    warm = []
+    for _run in range(runs):
+        started = time.perf_counter()
+        function()
+        warm.append((time.perf_counter() - started) * 1000)
+    return cold, statistics.median(warm)
+
+
+def measure(app, label: str, runs: int, ranges: dict) -> list[dict]:
+    """Time the dashboard, the cheapest rollup read and the raw GROUP BY for each range."""
+    from app.extensions import db
+    from app.figures.dashboard import DashboardFilters, dashboard_data
+
+    results = []
+    with app.test_request_context():
+        for name, (start, end) in ranges.items():
+            params = {"start": start, "end": end}
+            rollup_sql = sa.text(
+                "SELECT local_date, local_hour, SUM(persons) FROM flow_hourly "
+                "WHERE local_date BETWEEN :start AND :end GROUP BY local_date, local_hour")
+            raw_sql = sa.text(
+                "SELECT local_date, local_hour, SUM(party_size) FROM flow_entries "
+                "WHERE kind = 'arrival' AND deleted_at IS NULL "
+                "AND local_date BETWEEN :start AND :end GROUP BY local_date, local_hour")
+
+            def read(statement):
+                with db.engine.connect() as conn:
+                    return conn.execute(statement, params).all()
+
+            dash = _timed(lambda: dashboard_data(DashboardFilters(start, end)), runs)
+            cheapest = _timed(lambda: read(rollup_sql), runs)
+            raw = _timed(lambda: read(raw_sql), max(1, runs // 2))
+            visitors = dashboard_data(DashboardFilters(start, end))["totals"]["visitors"]
+            results.append({"db": label, "range": name, "visitors": visitors,
+                            "dashboard": dash, "cheapest": cheapest, "raw": raw})
+    return results
+
+
+def measure_exports(app) -> None:
+    """Time the raw export of the last year as CSV and as a workbook, and the annual workbook."""
+    import tempfile
+
+    from app.exports.service import write_annual_report, write_raw_export
+
+    start, end = RANGES["one year"]
+    with app.app_context(), tempfile.TemporaryDirectory() as out:
+        for fmt in ("csv", "xlsx"):
+            started = time.perf_counter()
+            paths = write_raw_export(start, end, None, Path(out), fmt)
+            seconds = time.perf_counter() - started
+            size = sum(path.stat().st_size for path in paths) / 1e6
+            print(f"raw export {start.year}, {fmt:<5}: {seconds:6.1f} s ({size:.0f} MB with its "
+                  f"JSON twin)", flush=True)
+        started = time.perf_counter()
+        write_annual_report(start.year, None, "internal", Path(out))
+        print(f"annual workbook {start.year}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def report(results: list[dict]) -> None:
+    """Print the figures as a table (median warm, then cold)."""
+    print(f"\nload average {load_average()}")
+    print(f"{'database':<28}{'range':<11}{'visitors':>11}{'dashboard':>18}"
+          f"{'cheapest rollup read':>24}{'ratio':>7}{'raw GROUP BY':>16}")
+    for row in results:
+        dash, cheap, raw = row["dashboard"], row["cheapest"], row["raw"]
+        print(f"{row['db']:<28}{row['range']:<11}{row['visitors']:>11,}"
+              f"{dash[1]:>9.0f} ms ({dash[0]:.0f})"
+              f"{cheap[1]:>15.0f} ms ({cheap[0]:.0f})"
+              f"{dash[1] / max(cheap[1], 0.01):>6.1f}x"
+              f"{raw[1]:>10.0f} ms ({raw[0]:.0f})", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--network", action="store_true",
+                        help="also the 25-centre network on PostgreSQL")
+    parser.add_argument("--exports", action="store_true",
+                        help="also time the raw export (CSV, xlsx) and the annual workbook")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    results = []
+    engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
+    for engine in engines:
+        app = make_app(database_url(engine, "affluence_bench_figures"))
+        build(app, [(year, "villette", None) for year in YEARS])
+        results += measure(app, f"{engine}, Villette x 10 y", args.runs, RANGES)
+        if args.exports:
+            measure_exports(app)
+    if args.network:
+        app = make_app(database_url("postgresql", "affluence_bench_network"))
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            from app.seed import seed_reference
+            upgrade()
+            seed_reference()
+        codes = add_network_sites(app)
+        build(app, [(year, "marseille", code) for code in codes for year in NETWORK_YEARS])
+        results += measure(app, "postgresql, 25 centres x 3 y", args.runs,
+                           {"one year": RANGES["one year"]})
+    report(results)
+
+
+if __name__ == "__main__":
+    main()
