@@ -145,9 +145,9 @@ class _Dashboard:
         interview_sums, interviews_by_day = self._interview_sums()
         sums = arrivals["sums"]
         flows = self._rare_flows(arrivals["destinations"], flow.reorientations(scope))
-        previous = defaultdict(lambda: [0, 0])
-        for row in flow.visitors_and_reorientations_by_day(previous_scope):
-            previous[row["date"]][0 if row["kind"] == flow.ARRIVAL else 1] += row["persons"]
+        previous_by_day = {row["date"]: row["persons"]
+                           for row in flow.arrivals_by_day(previous_scope)}
+        previous_reoriented = sum(row["persons"] for row in flow.reorientations(previous_scope))
         previous_interviews = sum(row["count"]
                                   for row in interviews.interviews_by_day(previous_scope))
         open_sites = [site for site in self.sites if site.active or self.site is not None]
@@ -159,8 +159,8 @@ class _Dashboard:
             "opening_days": len(opening_days_all(open_sites, scope.start, scope.end)),
         }
         previous_totals = {
-            "visitors": sum(visitors for visitors, _reoriented in previous.values()),
-            "reorientations": sum(reoriented for _visitors, reoriented in previous.values()),
+            "visitors": sum(previous_by_day.values()),
+            "reorientations": previous_reoriented,
             "interviews": previous_interviews,
             "opening_days": len(opening_days_all(open_sites, previous_scope.start,
                                                  previous_scope.end)),
@@ -188,7 +188,7 @@ class _Dashboard:
             "profile": self._profile(sums, interview_sums),
             "per_opening_day": self._per_opening_day(totals, sums, interview_sums),
             "year_on_year": self._year_on_year(totals, previous_totals, arrivals["by_day"],
-                                               {day: v for day, (v, _r) in previous.items()}),
+                                               previous_by_day),
         }
 
     # -- the figures layer's rows, summed by what each part shows
@@ -199,14 +199,15 @@ class _Dashboard:
         by_day: dict[date, int] = defaultdict(int)
         cells: dict[tuple[int, int], int] = defaultdict(int)
         hours = set(self.hours)
-        for row in flow.arrivals_by_hour(self.scope):
+        for row in flow.arrivals_by_weekday_hour(self.scope):
             persons = row["persons"]
             sums["total"] += persons
             sums["entries"] += row["entries"]
             sums[("hour", row["hour"] if row["hour"] in hours else "other")] += persons
             sums[("site", row["site"])] += persons
-            by_day[row["date"]] += persons
-            cells[row["date"].weekday(), row["hour"]] += persons
+            cells[row["weekday"], row["hour"]] += persons
+        for row in flow.arrivals_by_day(self.scope):
+            by_day[row["date"]] += row["persons"]
         destinations = flow.arrivals_by_destination(self.scope)
         for row in destinations:
             persons = row["persons"]

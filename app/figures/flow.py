@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from app.figures.read import column, summed
+from app.figures.read import either, eq, ne, summed
 from app.figures.scope import Scope
 from app.models.rollups import NONE
 
@@ -12,11 +12,16 @@ ARRIVAL = "arrival"
 REORIENTATION = "reorientation"
 
 
-def _to_pole(table: str, scope: Scope) -> list:
+def _to_pole(scope: Scope) -> list:
     """Arrivals sent to the scope's pole (every arrival when it names none)."""
+    return [] if scope.pole_id is None else [eq("destination_pole_id", scope.pole_id)]
+
+
+def _through_pole(scope: Scope) -> list:
+    """Flow entries into or out of the scope's pole (every entry when it names none)."""
     if scope.pole_id is None:
         return []
-    return [column(table, "destination_pole_id") == scope.pole_id]
+    return [either(eq("destination_pole_id", scope.pole_id), eq("from_pole_id", scope.pole_id))]
 
 
 def arrivals_by_hour(scope: Scope) -> list[dict]:
@@ -27,7 +32,7 @@ def arrivals_by_hour(scope: Scope) -> list[dict]:
                   {"site_id": "site", "reception_point_id": "point", "local_date": "date",
                    "local_hour": "hour"},
                   {"persons": "persons", "entries": "entries"},
-                  scope, *_to_pole("flow_hourly", scope))
+                  scope, *_to_pole(scope))
 
 
 def arrivals_by_destination(scope: Scope) -> list[dict]:
@@ -39,8 +44,7 @@ def arrivals_by_destination(scope: Scope) -> list[dict]:
                    "destination_pole_id": "pole", "destination_partner_id": "partner",
                    "event_type_id": "event_type", "gender_id": "gender"},
                   {"persons": "persons", "entries": "entries"},
-                  scope, column("flow_daily", "kind") == ARRIVAL,
-                  *_to_pole("flow_daily", scope))
+                  scope, eq("kind", ARRIVAL), *_to_pole(scope))
 
 
 def arrivals_by_profile(scope: Scope) -> list[dict]:
@@ -51,7 +55,7 @@ def arrivals_by_profile(scope: Scope) -> list[dict]:
                   {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
                    "first_visit_id": "first_visit"},
                   {"persons": "persons"},
-                  scope, *_to_pole("flow_profile_daily", scope))
+                  scope, *_to_pole(scope))
 
 
 def reorientations(scope: Scope) -> list[dict]:
@@ -62,35 +66,37 @@ def reorientations(scope: Scope) -> list[dict]:
     interview's pole-targeted outcome is the reorientation it writes into the flow.
     """
     if scope.partner_id is not None:
-        clauses = [column("interview_outcome_daily", "partner_id") == scope.partner_id,
-                   column("interview_outcome_daily", "target_pole_id") != NONE]
+        conditions = [eq("partner_id", scope.partner_id), ne("target_pole_id", NONE)]
         if scope.pole_id is not None:
-            clauses.append(sa.or_(
-                column("interview_outcome_daily", "pole_id") == scope.pole_id,
-                column("interview_outcome_daily", "target_pole_id") == scope.pole_id))
+            conditions.append(either(eq("pole_id", scope.pole_id),
+                                     eq("target_pole_id", scope.pole_id)))
         return [{"from_pole": row["from_pole"], "kind": "pole", "pole": row["pole"],
                  "partner": None, "from_interview": True, "persons": row["persons"]}
                 for row in summed("interview_outcome_daily",
                                   {"pole_id": "from_pole", "target_pole_id": "pole"},
-                                  {"interviews": "persons"}, scope, *clauses)]
-    clauses = [column("flow_daily", "kind") == REORIENTATION]
-    if scope.pole_id is not None:
-        clauses.append(sa.or_(column("flow_daily", "destination_pole_id") == scope.pole_id,
-                              column("flow_daily", "from_pole_id") == scope.pole_id))
+                                  {"interviews": "persons"}, scope, *conditions)]
     rows = summed("flow_daily",
                   {"from_pole_id": "from_pole", "destination_kind": "kind",
                    "destination_pole_id": "pole", "destination_partner_id": "partner",
                    "from_interview": "from_interview"},
-                  {"persons": "persons"}, scope, *clauses)
+                  {"persons": "persons"}, scope, eq("kind", REORIENTATION),
+                  *_through_pole(scope))
     for row in rows:
         row["from_interview"] = bool(row["from_interview"])
     return rows
 
 
-def visitors_and_reorientations_by_day(scope: Scope) -> list[dict]:
-    """Sum arrivals' persons and reorientations per Paris day (the year-on-year series)."""
-    clauses = [] if scope.pole_id is None else [sa.or_(
-        column("flow_daily", "destination_pole_id") == scope.pole_id,
-        column("flow_daily", "from_pole_id") == scope.pole_id)]
-    return summed("flow_daily", {"local_date": "date", "kind": "kind"},
-                  {"persons": "persons"}, scope, *clauses)
+def arrivals_by_day(scope: Scope) -> list[dict]:
+    """Sum the arrivals' persons and taps per Paris day (the day-by-day series)."""
+    if scope.partner_id is not None:
+        return []
+    return summed("flow_day", {"local_date": "date"}, {"persons": "persons", "entries": "entries"},
+                  scope, eq("kind", ARRIVAL), *_to_pole(scope))
+
+
+def arrivals_by_weekday_hour(scope: Scope) -> list[dict]:
+    """Sum the arrivals' persons and taps per site, weekday (Monday 0) and Paris hour."""
+    if scope.partner_id is not None:
+        return []
+    return summed("flow_hourly", {"site_id": "site", "weekday": "weekday", "local_hour": "hour"},
+                  {"persons": "persons", "entries": "entries"}, scope, *_to_pole(scope))

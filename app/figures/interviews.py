@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from app.figures.read import column, summed
+from app.figures.read import eq, summed
 from app.figures.scope import Scope
 
 
-def _narrowed(table: str, scope: Scope) -> list:
-    clauses = []
+def _narrowed(scope: Scope) -> list:
+    conditions = []
     if scope.pole_id is not None:
-        clauses.append(column(table, "pole_id") == scope.pole_id)
+        conditions.append(eq("pole_id", scope.pole_id))
     if scope.partner_id is not None:
-        clauses.append(column(table, "partner_id") == scope.partner_id)
-    return clauses
+        conditions.append(eq("partner_id", scope.partner_id))
+    return conditions
 
 
 def interviews(scope: Scope) -> list[dict]:
@@ -21,20 +21,20 @@ def interviews(scope: Scope) -> list[dict]:
                   {"site_id": "site", "pole_id": "pole", "partner_id": "partner",
                    "channel": "channel", "gender_id": "gender"},
                   {"interviews": "count", "minutes": "minutes"},
-                  scope, *_narrowed("interview_daily", scope))
+                  scope, *_narrowed(scope))
 
 
 def interviews_by_day(scope: Scope) -> list[dict]:
     """Count interviews per site and Paris day."""
     return summed("interview_daily", {"site_id": "site", "local_date": "date"},
-                  {"interviews": "count"}, scope, *_narrowed("interview_daily", scope))
+                  {"interviews": "count"}, scope, *_narrowed(scope))
 
 
 def interviews_by_duration(scope: Scope) -> list[dict]:
     """Count interviews per pole and duration in minutes (the reports bin them)."""
     return summed("interview_duration_daily", {"pole_id": "pole", "duration_min": "minutes"},
                   {"interviews": "count"}, scope,
-                  *_narrowed("interview_duration_daily", scope))
+                  *_narrowed(scope))
 
 
 def interviews_by_profile(scope: Scope) -> list[dict]:
@@ -43,17 +43,17 @@ def interviews_by_profile(scope: Scope) -> list[dict]:
                   {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
                    "first_visit_id": "first_visit"},
                   {"interviews": "count"}, scope,
-                  *_narrowed("interview_profile_daily", scope))
+                  *_narrowed(scope))
 
 
 def interviews_by_theme(scope: Scope) -> list[dict]:
     """Count interviews per theme (an interview may have several)."""
     return summed("interview_theme_daily", {"theme_id": "theme"}, {"interviews": "count"},
-                  scope, *_narrowed("interview_theme_daily", scope))
+                  scope, *_narrowed(scope))
 
 
 def interviews_by_outcome(scope: Scope) -> list[dict]:
     """Count interviews per outcome (an interview may have several)."""
     return summed("interview_outcome_daily", {"outcome_id": "outcome"},
                   {"interviews": "count"}, scope,
-                  *_narrowed("interview_outcome_daily", scope))
+                  *_narrowed(scope))

@@ -14,8 +14,9 @@ aside while retention deletes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -37,6 +38,19 @@ _WATCHED = {
     "interview_themes": ("interview_id", "theme_id"),
     "interview_outcomes": ("interview_id", "outcome_id", "target_pole_id", "target_partner_id"),
 }
+
+
+_MONTH_OF = re.compile(r"MONTH_OF\(([^()]*)\)")
+_WEEKDAY_OF = re.compile(r"WEEKDAY_OF\(([^()]*)\)")
+
+
+def in_dialect(sql: str, dialect: str) -> str:
+    """Spell the declarations' MONTH_OF(day) and WEEKDAY_OF(day) (0 is Sunday) in SQL."""
+    if dialect == "sqlite":
+        sql = _MONTH_OF.sub(r"date(\1, 'start of month')", sql)
+        return _WEEKDAY_OF.sub(r"CAST(strftime('%w', \1) AS INTEGER)", sql)
+    sql = _MONTH_OF.sub(r"CAST(date_trunc('month', \1) AS date)", sql)
+    return _WEEKDAY_OF.sub(r"CAST(EXTRACT(DOW FROM \1) AS INTEGER)", sql)
 
 
 def _upsert(rollup: Rollup, select: str) -> str:
@@ -98,7 +112,8 @@ def trigger_ddl(dialect: str) -> list[str]:
         operations = ("INSERT", "UPDATE", "DELETE")
         if dialect == "sqlite":
             for operation in operations:
-                body = ";\n  ".join(_statements(table, operation))
+                body = ";\n  ".join(in_dialect(sql, dialect)
+                                     for sql in _statements(table, operation))
                 if not body:
                     continue
                 event = f"UPDATE OF {', '.join(watched)}" if operation == "UPDATE" else operation
@@ -109,7 +124,8 @@ def trigger_ddl(dialect: str) -> list[str]:
         else:
             branches = []
             for operation in operations:
-                body = ";\n    ".join(_statements(table, operation))
+                body = ";\n    ".join(in_dialect(sql, dialect)
+                                       for sql in _statements(table, operation))
                 if body:
                     branches.append(f"  IF TG_OP = '{operation}' THEN\n    {body};\n  END IF;")
             ddl.append(
@@ -132,7 +148,7 @@ def drop_trigger_ddl(dialect: str) -> list[str]:
         f"DROP FUNCTION IF EXISTS {table}_rollup()")]
 
 
-def _recount(rollup: Rollup, start: date | None, end: date | None) -> str:
+def _recount(rollup: Rollup, dialect: str, start: date | None, end: date | None) -> str:
     """Return the SELECT that sums the raw rows as the rollup does, for a range of days."""
     measures = ", ".join(f"SUM({expr.format(r='r', i='i')})" for _n, expr in rollup.measures)
     keys = ", ".join(expr.format(r="r", i="i", t="t") for _n, expr in rollup.keys)
@@ -149,30 +165,52 @@ def _recount(rollup: Rollup, start: date | None, end: date | None) -> str:
     if end is not None:
         where += f" AND {day} <= :end"
     positions = ", ".join(str(n + 1) for n in range(len(rollup.keys)))
-    return f"SELECT {keys}, {measures} FROM {source} WHERE {where} GROUP BY {positions}"
+    return in_dialect(f"SELECT {keys}, {measures} FROM {source} WHERE {where} "
+                      f"GROUP BY {positions}", dialect)
 
 
-def _range_clause(start: date | None, end: date | None) -> str:
+def _range_clause(rollup: Rollup, start: date | None, end: date | None) -> str:
+    column = rollup.key_names[0]  # local_date, or local_month for a monthly twin
     clauses = ["1 = 1"]
     if start is not None:
-        clauses.append("local_date >= :start")
+        clauses.append(f"{column} >= :start")
     if end is not None:
-        clauses.append("local_date <= :end")
+        clauses.append(f"{column} <= :end")
     return " AND ".join(clauses)
+
+
+def month_start(day: date) -> date:
+    """Return the first day of day's month."""
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    """Return the last day of day's month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _days(rollup: Rollup, start: date | None, end: date | None, kept: date | None):
+    """Return the first and last raw days a rollup is recounted over.
+
+    A monthly twin is recounted by whole months, and never for a month retention has
+    started to empty: its rollup is all that is left of that month's first days.
+    """
+    if kept is not None and (start is None or start < kept):
+        start = kept
+    if rollup.key_names[0] != "local_month":
+        return start, end
+    if start is not None and start != month_start(start):
+        start = month_start(start) if kept is None or month_start(start) >= kept \
+            else month_end(start) + timedelta(days=1)
+    if end is not None:
+        end = month_end(end)
+    return start, end
 
 
 def raw_data_since(connection: sa.Connection) -> date | None:
     """Return the first day whose raw rows are all kept (retention removed those before)."""
-    return connection.execute(sa.text("SELECT MAX(before) FROM retention_runs")).scalar()
-
-
-def _clamp(connection: sa.Connection, start: date | None) -> date | None:
-    kept = raw_data_since(connection)
-    if isinstance(kept, str):
-        kept = date.fromisoformat(kept)
-    if kept is not None and (start is None or start < kept):
-        return kept
-    return start
+    kept = connection.execute(sa.text("SELECT MAX(before) FROM retention_runs")).scalar()
+    return date.fromisoformat(kept) if isinstance(kept, str) else kept
 
 
 def rebuild(connection: sa.Connection, start: date | None = None,
@@ -180,17 +218,21 @@ def rebuild(connection: sa.Connection, start: date | None = None,
     """Recompute the rollups of [start, end] from raw rows; return the rows written per table.
 
     Days whose raw rows retention removed are left as they are: their rollups are all
-    that is left of them.
+    that is left of them. Monthly twins are recounted by whole months.
     """
-    start = _clamp(connection, start)
-    params = {"start": start, "end": end}
+    kept, dialect = raw_data_since(connection), connection.dialect.name
     written = {}
     for rollup in ROLLUPS:
+        first, last = _days(rollup, start, end, kept)
+        if first is not None and last is not None and first > last:
+            continue
+        params = {"start": first, "end": last}
         connection.execute(sa.text(f"DELETE FROM {rollup.table} WHERE "
-                                   f"{_range_clause(start, end)}"), params)
+                                   f"{_range_clause(rollup, first, last)}"), params)
         names = ", ".join((*rollup.key_names, *rollup.measure_names))
         result = connection.execute(sa.text(
-            f"INSERT INTO {rollup.table} ({names}) {_recount(rollup, start, end)}"), params)
+            f"INSERT INTO {rollup.table} ({names}) {_recount(rollup, dialect, first, last)}"),
+            params)
         written[rollup.table] = result.rowcount
     return written
 
@@ -208,15 +250,19 @@ class Drift:
 def check(connection: sa.Connection, start: date | None = None,
           end: date | None = None) -> list[Drift]:
     """Compare every rollup with a recount of its raw rows; return what differs."""
-    start = _clamp(connection, start)
-    params = {"start": start, "end": end}
+    kept, dialect = raw_data_since(connection), connection.dialect.name
     drifts = []
     for rollup in ROLLUPS:
+        first, last = _days(rollup, start, end, kept)
+        if first is not None and last is not None and first > last:
+            continue
+        params = {"start": first, "end": last}
         width = len(rollup.keys)
         nonzero = " OR ".join(f"{m} <> 0" for m in rollup.measure_names)
         stored_sql = (f"SELECT {', '.join((*rollup.key_names, *rollup.measure_names))} "
-                      f"FROM {rollup.table} WHERE ({nonzero}) AND {_range_clause(start, end)}")
-        recount_sql = _recount(rollup, start, end)
+                      f"FROM {rollup.table} WHERE ({nonzero}) AND "
+                      f"{_range_clause(rollup, first, last)}")
+        recount_sql = _recount(rollup, dialect, first, last)
         # Only the rows that differ leave the database: EXCEPT both ways.
         differing = connection.execute(sa.text(
             f"SELECT * FROM ({stored_sql} EXCEPT {recount_sql}) a "
@@ -235,13 +281,6 @@ def check(connection: sa.Connection, start: date | None = None,
 
 def _plain(value):
     return value.isoformat() if isinstance(value, date) else value
-
-
-def pause_table() -> sa.Table:
-    """Return the table whose row, while a transaction holds it, makes the triggers stand aside."""
-    from app.extensions import db
-
-    return db.metadata.tables[PAUSE_TABLE]
 
 
 __all__ = ["TABLES", "rebuild", "check", "trigger_ddl", "drop_trigger_ddl", "Drift"]

@@ -38,6 +38,11 @@ class Rollup:
     measures: tuple[tuple[str, str], ...]
     where: str = "1 = 1"
 
+    # With a monthly twin, a read of whole months sums 12 rows a year instead of 365.
+    monthly: bool = True
+    # Keys of the monthly twin beyond the month (the weekday keeps the heatmap exact).
+    monthly_extra: tuple[tuple[str, str], ...] = ()
+
     @property
     def key_names(self) -> tuple[str, ...]:
         return tuple(name for name, _expr in self.keys)
@@ -63,7 +68,15 @@ ROLLUPS: tuple[Rollup, ...] = (
                  ("local_hour", "{r}.local_hour"),
                  ("destination_pole_id", _opt("destination_pole_id"))),
            measures=(("persons", "{r}.party_size"), ("entries", "1")),
-           where="{r}.kind = 'arrival'"),
+           where="{r}.kind = 'arrival'",
+           monthly_extra=(("weekday", "WEEKDAY_OF({r}.local_date)"),)),
+    # Each day's arrivals and reorientations, narrow: the day-by-day series of long ranges.
+    Rollup("flow_day", "flow",
+           keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
+                 ("kind", "{r}.kind"),
+                 ("destination_pole_id", _opt("destination_pole_id"))),
+           measures=(("persons", "{r}.party_size"), ("entries", "1")),
+           monthly=False),
     # Every flow entry by destination: orientations, reorientation flows, gender per pole.
     Rollup("flow_daily", "flow",
            keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
@@ -104,9 +117,23 @@ ROLLUPS: tuple[Rollup, ...] = (
            measures=(("interviews", "1"),)),
 )
 
+
+
+def _monthly_twin(rollup: Rollup) -> Rollup:
+    keys = [("local_month", f"MONTH_OF({expr})") if name == "local_date" else (name, expr)
+            for name, expr in rollup.keys]
+    return Rollup(f"{rollup.table}_monthly", rollup.source, (*keys, *rollup.monthly_extra),
+                  rollup.measures, rollup.where, monthly=False)
+
+
+DAILY = ROLLUPS
+MONTHLY: dict[str, Rollup] = {rollup.table: _monthly_twin(rollup)
+                              for rollup in DAILY if rollup.monthly}
+ROLLUPS = (*DAILY, *MONTHLY.values())
 BY_NAME = {rollup.table: rollup for rollup in ROLLUPS}
 
-_TYPES = {"local_date": sa.Date, "kind": sa.String(16), "destination_kind": sa.String(16),
+_TYPES = {"local_date": sa.Date, "local_month": sa.Date, "weekday": sa.SmallInteger,
+          "kind": sa.String(16), "destination_kind": sa.String(16),
           "channel": sa.String(16), "local_hour": sa.SmallInteger,
           "from_interview": sa.SmallInteger, "duration_min": sa.SmallInteger}
 
@@ -118,7 +145,7 @@ def _table(rollup: Rollup) -> sa.Table:
                           nullable=False, server_default="0")
                 for name in rollup.measure_names]
     return sa.Table(rollup.table, db.metadata, *columns,
-                    sa.Index(f"ix_{rollup.table}_day_site", "local_date", "site_id"),
+                    sa.Index(f"ix_{rollup.table}_day_site", rollup.key_names[0], "site_id"),
                     info={"rollup": True})
 
 

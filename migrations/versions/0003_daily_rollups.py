@@ -3,14 +3,14 @@
 Revision ID: 0003
 Revises: 0002
 
-The tables are written out here as they were at this revision; the triggers are generated
-from the rollup declarations (app/models/rollups.py). A later change to a declaration
-comes with a migration that drops and recreates the triggers and rebuilds the rollups.
+The tables are written out here as they were at this revision. The triggers are generated
+from the rollup declarations (app/models/rollups.py) by the latest migration that changes
+them (0006), which drops and recreates them and rebuilds the rollups.
 """
 import sqlalchemy as sa
 from alembic import op
 
-from app.figures.rollups import drop_trigger_ddl, rebuild, trigger_ddl
+from app.figures.rollups import drop_trigger_ddl
 
 revision = "0003"
 down_revision = "0002"
@@ -59,11 +59,8 @@ def upgrade():
         sa.Column("interviews", sa.Integer(), nullable=False),
         sa.Column("run_by", sa.String(120), nullable=False),
     )
-    bind = op.get_bind()
-    for statement in trigger_ddl(bind.dialect.name):
-        bind.exec_driver_sql(statement)
-    # Databases that already hold activity get their rollups now.
-    rebuild(bind)
+    # The triggers that keep these tables, and their first fill, come with 0006, which
+    # generates them for every rollup declared (the monthly twins included).
 
 
 def downgrade():
