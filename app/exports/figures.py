@@ -520,7 +520,8 @@ class Figures:
     def _profile_counts(self, rows_key: str, value_key: str, category: str) -> dict:
         counts = defaultdict(int)
         for row in self.data[rows_key]:
-            counts[row[category]] += row[value_key]
+            if row["category"] == category:
+                counts[row["option"]] += row[value_key]
         return counts
 
     def profile_options(self, category: str) -> list[tuple]:

@@ -218,9 +218,8 @@ class _Dashboard:
             else:
                 sums[("destination", row["kind"])] += persons
         for row in flow.arrivals_by_profile(self.scope):
-            for category in PROFILE_CATEGORIES:
-                if row[category] is not None:
-                    sums[(category, row[category])] += row["persons"]
+            if row["option"] is not None:
+                sums[(row["category"], row["option"])] += row["persons"]
         return {"sums": sums, "by_day": dict(by_day), "cells": cells,
                 "destinations": destinations}
 
@@ -238,9 +237,8 @@ class _Dashboard:
         for row in interviews.interviews_by_duration(self.scope):
             sums[("duration", duration_bin(row["minutes"]))] += row["count"]
         for row in interviews.interviews_by_profile(self.scope):
-            for category in PROFILE_CATEGORIES:
-                if row[category] is not None:
-                    sums[(category, row[category])] += row["count"]
+            if row["option"] is not None:
+                sums[(row["category"], row["option"])] += row["count"]
         by_day: dict[date, int] = defaultdict(int)
         for row in interviews.interviews_by_day(self.scope):
             by_day[row["date"]] += row["count"]
@@ -264,13 +262,21 @@ class _Dashboard:
                 point["interviews"] += interviews.get(day, 0)
         return {grain: list(points.values()) for grain, points in series.items()}
 
-    @staticmethod
-    def _period_label(grain: str, day: date, iso_year: int, week: int) -> str:
+    def _period_label(self, grain: str, day: date, iso_year: int, week: int) -> str:
         if grain == "day":
-            return format_date(day, "EEE d MMM yyyy")
+            # Ten years are 3,650 labels: the names are formatted once, not once a day.
+            return _("%(weekday)s %(day)d %(month)s %(year)d", weekday=self._names(
+                "EEE", day.weekday(), day), day=day.day, month=self._names(
+                "MMM", day.month, day), year=day.year)
         if grain == "week":
             return _("sem. %(week)d (%(year)d)", week=week, year=iso_year)
         return format_date(day, "MMMM yyyy")
+
+    def _names(self, pattern: str, key: int, day: date) -> str:
+        cache = self.__dict__.setdefault("_name_cache", {})
+        if (pattern, key) not in cache:
+            cache[pattern, key] = format_date(day, pattern)
+        return cache[pattern, key]
 
     def _heatmap(self, cells: dict[tuple[int, int], int]) -> dict:
         hours = sorted(set(self.hours) | {hour for _weekday, hour in cells})

@@ -48,14 +48,11 @@ def arrivals_by_destination(scope: Scope) -> list[dict]:
 
 
 def arrivals_by_profile(scope: Scope) -> list[dict]:
-    """Sum persons per combination of the four profile parts."""
+    """Sum persons per profile category and option (option None: not stated)."""
     if scope.partner_id is not None:
         return []
-    return summed("flow_profile_daily",
-                  {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
-                   "first_visit_id": "first_visit"},
-                  {"persons": "persons"},
-                  scope, *_to_pole(scope))
+    return summed("flow_profile_daily", {"category": "category", "option_id": "option"},
+                  {"persons": "persons"}, scope, *_to_pole(scope))
 
 
 def reorientations(scope: Scope) -> list[dict]:

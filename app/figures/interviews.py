@@ -38,12 +38,9 @@ def interviews_by_duration(scope: Scope) -> list[dict]:
 
 
 def interviews_by_profile(scope: Scope) -> list[dict]:
-    """Count interviews per combination of the four profile parts."""
-    return summed("interview_profile_daily",
-                  {"status_id": "status", "age_band_id": "age_band", "gender_id": "gender",
-                   "first_visit_id": "first_visit"},
-                  {"interviews": "count"}, scope,
-                  *_narrowed(scope))
+    """Count interviews per profile category and option (option None: not stated)."""
+    return summed("interview_profile_daily", {"category": "category", "option_id": "option"},
+                  {"interviews": "count"}, scope, *_narrowed(scope))
 
 
 def interviews_by_theme(scope: Scope) -> list[dict]:

@@ -171,7 +171,7 @@ def _recount(rollup: Rollup, dialect: str, start: date | None, end: date | None)
 
 def _range_clause(rollup: Rollup, start: date | None, end: date | None) -> str:
     column = rollup.key_names[0]  # local_date, or local_month for a monthly twin
-    clauses = ["1 = 1"]
+    clauses = ["1 = 1"] if rollup.part is None else [f"category = '{rollup.part}'"]
     if start is not None:
         clauses.append(f"{column} >= :start")
     if end is not None:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.reference import PROFILE_CATEGORIES
 from app.models.types import UTCDateTime, now_utc
 
 NONE = 0  # the key of "not stated" in every rollup
@@ -38,6 +39,9 @@ class Rollup:
     measures: tuple[tuple[str, str], ...]
     where: str = "1 = 1"
 
+    # Several declarations may fill one table, each its own part (the profile categories):
+    # rebuilds and checks then read and write only the rows of their part.
+    part: str | None = None
     # With a monthly twin, a read of whole months sums 12 rows a year instead of 365.
     monthly: bool = True
     # Keys of the monthly twin beyond the month (the weekday keeps the heatmap exact).
@@ -56,7 +60,6 @@ def _opt(column: str, alias: str = "{r}") -> str:
     return f"COALESCE({alias}.{column}, 0)"
 
 
-_PROFILE = ("status_id", "age_band_id", "gender_id", "first_visit_id")
 _INTERVIEW_KEYS = (("local_date", "{i}.local_date"), ("site_id", "{i}.site_id"),
                    ("pole_id", "{i}.pole_id"), ("partner_id", "{i}.partner_id"))
 
@@ -88,13 +91,15 @@ ROLLUPS: tuple[Rollup, ...] = (
                  ("from_interview", "CASE WHEN {r}.interview_id IS NULL THEN 0 ELSE 1 END"),
                  ("gender_id", _opt("gender_id"))),
            measures=(("persons", "{r}.party_size"), ("entries", "1"))),
-    # The arrivals' profile, every part together (a published table may cross two parts).
-    Rollup("flow_profile_daily", "flow",
-           keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
-                 ("destination_pole_id", _opt("destination_pole_id")),
-                 *((name, _opt(name)) for name in _PROFILE)),
-           measures=(("persons", "{r}.party_size"),),
-           where="{r}.kind = 'arrival'"),
+    # The arrivals' profile, one category at a time: a row a category and option, where
+    # every category together would be close to a row per arrival.
+    *(Rollup("flow_profile_daily", "flow",
+             keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
+                   ("destination_pole_id", _opt("destination_pole_id")),
+                   ("category", f"'{category}'"), ("option_id", _opt(f"{category}_id"))),
+             measures=(("persons", "{r}.party_size"),),
+             where="{r}.kind = 'arrival'", part=category)
+      for category in PROFILE_CATEGORIES),
     Rollup("interview_daily", "interview",
            keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
                  ("channel", "{r}.channel"), ("gender_id", _opt("gender_id"))),
@@ -103,10 +108,11 @@ ROLLUPS: tuple[Rollup, ...] = (
            keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
                  ("duration_min", "{r}.duration_min")),
            measures=(("interviews", "1"),)),
-    Rollup("interview_profile_daily", "interview",
-           keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
-                 *((name, _opt(name)) for name in _PROFILE)),
-           measures=(("interviews", "1"),)),
+    *(Rollup("interview_profile_daily", "interview",
+             keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
+                   ("category", f"'{category}'"), ("option_id", _opt(f"{category}_id"))),
+             measures=(("interviews", "1"),), part=category)
+      for category in PROFILE_CATEGORIES),
     Rollup("interview_theme_daily", "theme",
            keys=(*_INTERVIEW_KEYS, ("theme_id", "{t}.theme_id")),
            measures=(("interviews", "1"),)),
@@ -123,17 +129,17 @@ def _monthly_twin(rollup: Rollup) -> Rollup:
     keys = [("local_month", f"MONTH_OF({expr})") if name == "local_date" else (name, expr)
             for name, expr in rollup.keys]
     return Rollup(f"{rollup.table}_monthly", rollup.source, (*keys, *rollup.monthly_extra),
-                  rollup.measures, rollup.where, monthly=False)
+                  rollup.measures, rollup.where, part=rollup.part, monthly=False)
 
 
 DAILY = ROLLUPS
+ROLLUPS = (*DAILY, *(_monthly_twin(rollup) for rollup in DAILY if rollup.monthly))
+# The monthly twin of each daily table, by the daily table's name.
 MONTHLY: dict[str, Rollup] = {rollup.table: _monthly_twin(rollup)
                               for rollup in DAILY if rollup.monthly}
-ROLLUPS = (*DAILY, *MONTHLY.values())
-BY_NAME = {rollup.table: rollup for rollup in ROLLUPS}
 
 _TYPES = {"local_date": sa.Date, "local_month": sa.Date, "weekday": sa.SmallInteger,
-          "kind": sa.String(16), "destination_kind": sa.String(16),
+          "kind": sa.String(16), "category": sa.String(16), "destination_kind": sa.String(16),
           "channel": sa.String(16), "local_hour": sa.SmallInteger,
           "from_interview": sa.SmallInteger, "duration_min": sa.SmallInteger}
 
@@ -149,7 +155,10 @@ def _table(rollup: Rollup) -> sa.Table:
                     info={"rollup": True})
 
 
-TABLES: dict[str, sa.Table] = {rollup.table: _table(rollup) for rollup in ROLLUPS}
+TABLES: dict[str, sa.Table] = {}
+for _rollup in ROLLUPS:
+    if _rollup.table not in TABLES:
+        TABLES[_rollup.table] = _table(_rollup)
 
 
 class RetentionRun(db.Model):

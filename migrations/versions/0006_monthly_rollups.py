@@ -1,4 +1,4 @@
-"""Monthly twins of the daily rollups, and the narrow day-by-day flow (issue 8).
+"""Monthly twins of the daily rollups, a narrow day-by-day flow, profiles by category (issue 8).
 
 Revision ID: 0006
 Revises: 0005
@@ -24,29 +24,37 @@ COUNT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TABLES = [
     ("flow_day", [("local_date", DATE), ("site_id", INT), ("kind", S16), ("destination_pole_id", INT)],
      ["persons", "entries"]),
+    ("flow_profile_daily", [("local_date", DATE), ("site_id", INT), ("destination_pole_id", INT), ("category", S16), ("option_id", INT)],
+     ["persons"]),
+    ("interview_profile_daily", [("local_date", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("category", S16), ("option_id", INT)],
+     ["interviews"]),
     ("flow_hourly_monthly", [("local_month", DATE), ("site_id", INT), ("reception_point_id", INT), ("local_hour", SMALL), ("destination_pole_id", INT), ("weekday", SMALL)],
      ["persons", "entries"]),
     ("flow_daily_monthly", [("local_month", DATE), ("site_id", INT), ("kind", S16), ("destination_kind", S16), ("destination_pole_id", INT), ("destination_partner_id", INT), ("event_type_id", INT), ("from_pole_id", INT), ("from_interview", SMALL), ("gender_id", INT)],
      ["persons", "entries"]),
-    ("flow_profile_daily_monthly", [("local_month", DATE), ("site_id", INT), ("destination_pole_id", INT), ("status_id", INT), ("age_band_id", INT), ("gender_id", INT), ("first_visit_id", INT)],
+    ("flow_profile_daily_monthly", [("local_month", DATE), ("site_id", INT), ("destination_pole_id", INT), ("category", S16), ("option_id", INT)],
      ["persons"]),
     ("interview_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("channel", S16), ("gender_id", INT)],
      ["interviews", "minutes"]),
     ("interview_duration_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("duration_min", SMALL)],
      ["interviews"]),
-    ("interview_profile_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("status_id", INT), ("age_band_id", INT), ("gender_id", INT), ("first_visit_id", INT)],
+    ("interview_profile_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("category", S16), ("option_id", INT)],
      ["interviews"]),
     ("interview_theme_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("theme_id", INT)],
      ["interviews"]),
     ("interview_outcome_daily_monthly", [("local_month", DATE), ("site_id", INT), ("pole_id", INT), ("partner_id", INT), ("outcome_id", INT), ("target_pole_id", INT), ("target_partner_id", INT)],
      ["interviews"]),
 ]
+# The profile rollups of 0003 held every category together: close to a row per arrival.
+REPLACED = ["flow_profile_daily", "interview_profile_daily"]
 
 
 def upgrade():
     bind = op.get_bind()
     for statement in drop_trigger_ddl(bind.dialect.name):
         bind.exec_driver_sql(statement)
+    for name in REPLACED:
+        op.drop_table(name)
     for name, keys, measures in TABLES:
         op.create_table(
             name,
@@ -65,3 +73,13 @@ def downgrade():
         bind.exec_driver_sql(statement)
     for name, _keys, _measures in reversed(TABLES):
         op.drop_table(name)
+    # The profile rollups of 0003 come back in their old shape, empty: 0003 drops them.
+    profile = [("status_id", INT), ("age_band_id", INT), ("gender_id", INT),
+               ("first_visit_id", INT)]
+    for name, keys in (("flow_profile_daily", [("destination_pole_id", INT)]),
+                       ("interview_profile_daily", [("pole_id", INT), ("partner_id", INT)])):
+        op.create_table(name, *[sa.Column(key, kind, primary_key=True, autoincrement=False)
+                                for key, kind in [("local_date", DATE), ("site_id", INT),
+                                                  *keys, *profile]],
+                        sa.Column("persons" if name.startswith("flow") else "interviews",
+                                  COUNT, nullable=False, server_default="0"))
