@@ -149,7 +149,7 @@ class _Dashboard:
                            for row in flow.arrivals_by_day(previous_scope)}
         previous_reoriented = sum(row["persons"] for row in flow.reorientations(previous_scope))
         previous_interviews = sum(row["count"]
-                                  for row in interviews.interviews_by_day(previous_scope))
+                                  for row in interviews.interviews(previous_scope))
         open_sites = [site for site in self.sites if site.active or self.site is not None]
         totals = {
             "visitors": sums["total"],
@@ -265,9 +265,10 @@ class _Dashboard:
     def _period_label(self, grain: str, day: date, iso_year: int, week: int) -> str:
         if grain == "day":
             # Ten years are 3,650 labels: the names are formatted once, not once a day.
-            return _("%(weekday)s %(day)d %(month)s %(year)d", weekday=self._names(
-                "EEE", day.weekday(), day), day=day.day, month=self._names(
-                "MMM", day.month, day), year=day.year)
+            pattern = self._names("pattern", 0, day)
+            return pattern % {"weekday": self._names("EEE", day.weekday(), day),
+                              "day": day.day, "month": self._names("MMM", day.month, day),
+                              "year": day.year}
         if grain == "week":
             return _("sem. %(week)d (%(year)d)", week=week, year=iso_year)
         return format_date(day, "MMMM yyyy")
@@ -275,7 +276,10 @@ class _Dashboard:
     def _names(self, pattern: str, key: int, day: date) -> str:
         cache = self.__dict__.setdefault("_name_cache", {})
         if (pattern, key) not in cache:
-            cache[pattern, key] = format_date(day, pattern)
+            # The day label's pattern is translated once (gettext without variables
+            # leaves the placeholders to fill).
+            cache[pattern, key] = (_("%(weekday)s %(day)d %(month)s %(year)d")
+                                   if pattern == "pattern" else format_date(day, pattern))
         return cache[pattern, key]
 
     def _heatmap(self, cells: dict[tuple[int, int], int]) -> dict:

@@ -44,8 +44,10 @@ class Rollup:
     part: str | None = None
     # With a monthly twin, a read of whole months sums 12 rows a year instead of 365.
     monthly: bool = True
-    # Keys of the monthly twin beyond the month (the weekday keeps the heatmap exact).
+    # Keys of the monthly twin beyond the month (the weekday keeps the heatmap exact), and
+    # keys it leaves out (what only day-by-day reads ask for).
     monthly_extra: tuple[tuple[str, str], ...] = ()
+    monthly_drop: tuple[str, ...] = ()
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -72,7 +74,8 @@ ROLLUPS: tuple[Rollup, ...] = (
                  ("destination_pole_id", _opt("destination_pole_id"))),
            measures=(("persons", "{r}.party_size"), ("entries", "1")),
            where="{r}.kind = 'arrival'",
-           monthly_extra=(("weekday", "WEEKDAY_OF({r}.local_date)"),)),
+           monthly_extra=(("weekday", "WEEKDAY_OF({r}.local_date)"),),
+           monthly_drop=("reception_point_id",)),
     # Each day's arrivals and reorientations, narrow: the day-by-day series of long ranges.
     Rollup("flow_day", "flow",
            keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
@@ -104,6 +107,11 @@ ROLLUPS: tuple[Rollup, ...] = (
            keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
                  ("channel", "{r}.channel"), ("gender_id", _opt("gender_id"))),
            measures=(("interviews", "1"), ("minutes", "{r}.duration_min"))),
+    # Each day's interviews per pole, narrow: the day-by-day series of long ranges.
+    Rollup("interview_day", "interview",
+           keys=(("local_date", "{r}.local_date"), ("site_id", "{r}.site_id"),
+                 ("pole_id", "{r}.pole_id")),
+           measures=(("interviews", "1"),), monthly=False),
     Rollup("interview_duration_daily", "interview",
            keys=(*((n, e.replace("{i}", "{r}")) for n, e in _INTERVIEW_KEYS),
                  ("duration_min", "{r}.duration_min")),
@@ -127,7 +135,7 @@ ROLLUPS: tuple[Rollup, ...] = (
 
 def _monthly_twin(rollup: Rollup) -> Rollup:
     keys = [("local_month", f"MONTH_OF({expr})") if name == "local_date" else (name, expr)
-            for name, expr in rollup.keys]
+            for name, expr in rollup.keys if name not in rollup.monthly_drop]
     return Rollup(f"{rollup.table}_monthly", rollup.source, (*keys, *rollup.monthly_extra),
                   rollup.measures, rollup.where, part=rollup.part, monthly=False)
 
