@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from app.models.rollups import ROLLUPS, TABLES, Rollup
 
 PAUSE_TABLE = "rollup_pause"
+ADVISORY_LOCK = 7_300_001  # the key of the rollups' transaction lock on PostgreSQL
 # Raw columns each source's rollups read: an UPDATE of any other column (received_at,
 # note...) changes no figure and fires nothing.
 _SOURCE_TABLE = {"flow": "flow_entries", "interview": "interviews",
@@ -131,6 +132,10 @@ def trigger_ddl(dialect: str) -> list[str]:
             ddl.append(
                 f"CREATE OR REPLACE FUNCTION {table}_rollup() RETURNS trigger AS $$\nBEGIN\n"
                 f"  IF EXISTS (SELECT 1 FROM {PAUSE_TABLE}) THEN RETURN NULL; END IF;\n"
+                # Concurrent writers would upsert the same rollup rows in different
+                # orders and deadlock; one lock, held to the commit, lines them up as
+                # SQLite's single writer does (a millisecond or two per capture batch).
+                f"  PERFORM pg_advisory_xact_lock({ADVISORY_LOCK});\n"
                 + "\n".join(branches) + "\n  RETURN NULL;\nEND\n$$ LANGUAGE plpgsql")
             ddl.append(
                 f"CREATE TRIGGER {table}_rollup AFTER INSERT OR DELETE OR UPDATE OF "
