@@ -351,14 +351,15 @@ def insert_new(model, rows: list[dict]) -> set[uuid.UUID]:
     # statement ("insertmanyvalues") whose compiled form is cached, whatever the batch size.
     statement = (_insert(table).on_conflict_do_nothing(index_elements=["id"])
                  .returning(table.c.id))
-    return set(db.session.scalars(statement, rows))
+    # On the session's connection: a Core statement needs none of the ORM's execution path.
+    return set(db.session.connection().execute(statement, rows).scalars())
 
 
 def insert_rows(table, rows: Iterable[dict]) -> None:
     """Insert plain rows (an item's children) in one statement."""
     rows = list(rows)
     if rows:
-        db.session.execute(sa.insert(getattr(table, "__table__", table)), rows)
+        db.session.connection().execute(sa.insert(getattr(table, "__table__", table)), rows)
 
 
 def settle(results: list[dict], model, created: set[uuid.UUID], conflict: str) -> None:
