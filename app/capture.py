@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 # How far a client's clock may run ahead, and how long an item may wait in a queue.
 MAX_CLOCK_AHEAD = timedelta(minutes=10)
 MAX_QUEUE_AGE = timedelta(days=31)
+# A batch's write aborted by a deadlock (40P01) or a serialization failure (40001) is run
+# again this many times.
+WRITE_RETRIES = 5
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
 
 
 class Rejected(ValueError):
@@ -283,10 +289,13 @@ def record_batch(batch: list, author: Author, *, schema: ItemSchema,
     """Validate, then store a batch; answer one result per item, in the same order.
 
     Validation happens before the write transaction; a failure of one item (even an
-    unforeseen one) is that item's `rejected`, never the batch's 500.
+    unforeseen one) is that item's `rejected`, never the batch's 500. A write the database
+    aborts to break a deadlock is run again: the primary key keeps that idempotent.
     """
     now = utcnow()
     results: list[dict] = []
+    # (position in results, id, payload digest) of every item that passed validation
+    pending: list[tuple[int, uuid.UUID, str]] = []
     items: dict[uuid.UUID, Item] = {}
     for raw in batch:
         try:
@@ -299,18 +308,34 @@ def record_batch(batch: list, author: Author, *, schema: ItemSchema,
             log.warning("capture: %s refused by an unforeseen error: %r", schema.name, error)
             results.append(_rejected(raw, Rejected(schema.name, _("valeur invalide"))))
             continue
-        results.append({"id": str(item.id), "status": None, "_key": item.id,
-                        "_digest": item.row["payload_digest"]})
+        pending.append((len(results), item.id, item.row["payload_digest"]))
+        results.append({"id": str(item.id), "status": None})
         items.setdefault(item.id, item)
-    begin_write()
-    created_ids = insert_new(model, [item.row for item in items.values()])
-    if on_created is not None:
-        created = [item for item in items.values() if item.id in created_ids]
-        if created:
-            on_created(created, now)
-    settle(results, model, created_ids, conflict)
-    db.session.commit()
-    return results
+    for attempt in range(WRITE_RETRIES + 1):
+        try:
+            begin_write()
+            created_ids = insert_new(model, [item.row for item in items.values()])
+            if on_created is not None:
+                created = [item for item in items.values() if item.id in created_ids]
+                if created:
+                    on_created(created, now)
+            settle(results, pending, model, created_ids, conflict)
+            db.session.commit()
+            return results
+        except sa.exc.OperationalError as error:
+            if attempt == WRITE_RETRIES or not _transient(error):
+                raise
+            # Two batches met on the same rollup rows (migration 0003's triggers) in opposite
+            # orders and PostgreSQL chose this one: nothing of it was kept, so run it again.
+            db.session.rollback()
+            log.info("capture: %s batch retried after %s", schema.name, error.orig)
+            time.sleep(random.uniform(0.002, 0.02) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _transient(error: sa.exc.OperationalError) -> bool:
+    """Tell whether the database refused the transaction for a reason a retry removes."""
+    return getattr(error.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def opens_its_own_write(view):
@@ -351,35 +376,34 @@ def insert_new(model, rows: list[dict]) -> set[uuid.UUID]:
     # statement ("insertmanyvalues") whose compiled form is cached, whatever the batch size.
     statement = (_insert(table).on_conflict_do_nothing(index_elements=["id"])
                  .returning(table.c.id))
-    return set(db.session.scalars(statement, rows))
+    # On the session's connection: a Core statement needs none of the ORM's execution path.
+    return set(db.session.connection().execute(statement, rows).scalars())
 
 
 def insert_rows(table, rows: Iterable[dict]) -> None:
     """Insert plain rows (an item's children) in one statement."""
     rows = list(rows)
     if rows:
-        db.session.execute(sa.insert(getattr(table, "__table__", table)), rows)
+        db.session.connection().execute(sa.insert(getattr(table, "__table__", table)), rows)
 
 
-def settle(results: list[dict], model, created: set[uuid.UUID], conflict: str) -> None:
+def settle(results: list[dict], pending: list[tuple[int, uuid.UUID, str]], model,
+           created: set[uuid.UUID], conflict: str) -> None:
     """Give every pending result its status: created, duplicate, or rejected as a conflict.
 
     An item not inserted is a duplicate when its payload matches what is stored or, for an
     id repeated within the batch, the first copy of it.
     """
     first: dict[uuid.UUID, str] = {}
-    for result in results:
-        if "_key" in result:
-            first.setdefault(result["_key"], result["_digest"])
+    for _position, key, digest in pending:
+        first.setdefault(key, digest)
     missing = [key for key in first if key not in created]
     stored = dict(db.session.execute(
         sa.select(model.id, model.payload_digest).where(model.id.in_(missing))
     ).all()) if missing else {}
     reported: set[uuid.UUID] = set()
-    for result in results:
-        key, digest = result.pop("_key", None), result.pop("_digest", None)
-        if key is None:
-            continue
+    for position, key, digest in pending:
+        result = results[position]
         if key in created and key not in reported:
             result["status"] = "created"
             reported.add(key)

@@ -270,6 +270,32 @@ def test_a_batch_is_one_insert_and_reads_no_reference_table(app, agent):
         assert statements[begins[1] + 1].lstrip().upper().startswith("INSERT")
 
 
+def test_a_batch_aborted_by_a_deadlock_is_written_again(app, agent, monkeypatch):
+    """Concurrent batches can meet on the same rollup rows; PostgreSQL aborts one of them."""
+    from app import capture
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    real, calls = capture.insert_new, []
+
+    def deadlocked_once(model, rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            real(model, rows)  # written, then lost with the aborted transaction
+            raise sa.exc.OperationalError("INSERT", {}, Deadlock("deadlock detected"))
+        return real(model, rows)
+
+    monkeypatch.setattr(capture, "insert_new", deadlocked_once)
+    batch = [entry(), entry(destination="cyber")]
+    response = agent.post_json("/api/v1/entries", {"entries": batch})
+
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["created", "created"]
+    assert calls == [2, 2]
+    assert len(stored(app)) == 2
+
+
 def test_a_non_object_entry_is_rejected_alone(agent):
     results = agent.post_json("/api/v1/entries", {"entries": ["hello", entry()]}).json["results"]
     assert [r["status"] for r in results] == ["rejected", "created"]

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import FlowEntry
 from app.timeutil import utcnow
+from tests.e2e.conftest import login
 from tests.e2e.test_tablet import agent, arrival, open_tablet, queue  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
@@ -120,3 +121,22 @@ def test_a_refused_entry_is_listed_with_its_reason_until_dismissed(app, page, li
     page.reload()
     expect(page.locator(".tablet-title")).to_be_visible()
     expect(box).to_be_hidden()
+
+
+def test_a_refused_interview_is_listed_on_the_form_with_its_reason(app, page, live_server, make_user):
+    user = make_user("counsellor", pole="emploi", partner="france-travail")
+    login(page, live_server.url, user.username, next_path="/entretiens/nouveau")
+    expect(page.locator("#submit-interview")).to_be_visible()
+    refused = {"id": str(uuid.uuid4()), "started_at": "9999-12-31T23:59:59-01:00", "duration_min": 30,
+               "channel": "in_person", "pole": "emploi", "partner": "france-travail",
+               "themes": [], "outcomes": [], "note": ""}
+    page.evaluate("""body => AffluenceOutbox.storage.put('interviews',
+        {id: body.id, body: body, queuedAt: Date.now() - 60000})""", refused)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+
+    box = page.locator('[data-outbox-refused="interviews"]')
+    expect(box).to_be_visible()
+    expect(box.locator("li")).to_contain_text("started_at")
+    expect(box.locator("li")).to_contain_text("futur")
+    page.reload()
+    expect(box.locator("li")).to_have_count(1)
