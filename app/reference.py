@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 from app.extensions import db
+from app.vocabulary import in_language
 from app.models import (
     PROFILE_CATEGORIES,
     EventType,
@@ -55,9 +56,19 @@ _WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE)\s+(.*)",
 _TABLE = re.compile(r'"?(' + "|".join(map(re.escape, KINDS)) + r')"?(?=[\s(,;]|$)')
 
 
+# The stored (French) labels; a record's `label` and `short_label` speak the page's language,
+# like the models' (app/models/reference.py).
+STORED = {"label": "label_fr", "short_label": "short_label_fr"}
+
+
+def _translated(french: str, english: str) -> property:
+    return property(lambda self: in_language(getattr(self, french), getattr(self, english)),
+                    doc="The label in the page's language (English falls back to French).")
+
+
 def _record_type(model) -> type:
     """Build the immutable record of a table's rows: a named tuple that equals its ORM row."""
-    columns = [column.key for column in model.__table__.columns]
+    columns = [STORED.get(column.key, column.key) for column in model.__table__.columns]
     base = namedtuple(f"{model.__name__}Row", columns)
 
     def __eq__(self, other):
@@ -69,9 +80,11 @@ def _record_type(model) -> type:
     def __hash__(self):
         return hash((self.__tablename__, self.id))
 
+    labels = {name: _translated(stored, f"{name}_en") for name, stored in STORED.items()
+              if stored in columns and f"{name}_en" in columns}
     return type(base.__name__, (base, RefRow), {
         "__slots__": (), "__tablename__": model.__tablename__, "__eq__": __eq__,
-        "__hash__": __hash__})
+        "__hash__": __hash__, **labels})
 
 
 class RefRow:
@@ -111,7 +124,9 @@ class _Lists:
             record = _RECORDS[model]
             result = db.session.execute(
                 sa.select(table).order_by(*order, table.c.position, table.c.code))
-            rows[model] = [record(**row._mapping) for row in result]
+            rows[model] = [record(**{STORED.get(key, key): value
+                                     for key, value in row._mapping.items()})
+                           for row in result]
         return cls(rows)
 
 

@@ -94,8 +94,6 @@ def test_english_pages_show_the_english_labels_of_the_reference_data(client, log
         assert french not in corrections
 
 
-@pytest.mark.xfail(strict=True, reason="app/reference.py records keep the stored French label; "
-                   "a `label` property reading label_en on English pages is pending (lead)")
 def test_the_english_tablet_shows_english_destinations_and_profile(client, logged_in):
     logged_in("agent")
     english(client)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from app import reference
 from app.extensions import db
 from app.figures import flow, interviews
 from app.figures.locale import default_locale
@@ -31,7 +32,7 @@ from app.models import (
     Theme,
 )
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
-from app.vocabulary import in_language
+from app.reference import RefRow
 from app.stats.labels import DURATION_BINS, FIXED_DESTINATIONS, UNSTATED, duration_bin, fixed_labels
 
 
@@ -45,23 +46,13 @@ class DashboardFilters:
     pole_code: str | None = None
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A reference row reduced to what the statistics show."""
-
-    id: int
-    code: str
-    label: str
-    position: int
-    active: bool
+# A reference row as the figures show it: a record of the one reference loader.
+Ref = RefRow
 
 
 def refs(model) -> dict[int, Ref]:
     """Return every row of a reference list by id, active or not (history points at both)."""
-    rows = db.session.execute(sa.select(model.id, model.code, model.label_fr, model.label_en,
-                                        model.position, model.active)).all()
-    return {row.id: Ref(row.id, row.code, in_language(row.label_fr, row.label_en), row.position,
-                        row.active) for row in rows}
+    return {row.id: row for row in reference.every(model)}
 
 
 def ordered(rows: dict[int, Ref]) -> list[Ref]:
@@ -71,12 +62,8 @@ def ordered(rows: dict[int, Ref]) -> list[Ref]:
 
 def _profile_refs() -> dict[str, dict[int, Ref]]:
     by_category: dict[str, dict[int, Ref]] = {category: {} for category in PROFILE_CATEGORIES}
-    rows = db.session.execute(sa.select(
-        ProfileOption.id, ProfileOption.code, ProfileOption.label_fr, ProfileOption.label_en,
-        ProfileOption.position, ProfileOption.active, ProfileOption.category))
-    for row in rows:
-        by_category.setdefault(row.category, {})[row.id] = Ref(
-            row.id, row.code, in_language(row.label_fr, row.label_en), row.position, row.active)
+    for row in reference.every(ProfileOption):
+        by_category.setdefault(row.category, {})[row.id] = row
     return by_category
 
 
@@ -131,9 +118,7 @@ class _Dashboard:
             db.session.scalars(sa.select(Site).order_by(Site.position, Site.id)))
         self.labels = fixed_labels()
         self.poles = refs(Pole)
-        self.pole_short = {row.id: in_language(row.short_label_fr, row.short_label_en)
-                           for row in db.session.execute(sa.select(
-                               Pole.id, Pole.short_label_fr, Pole.short_label_en))}
+        self.pole_short = {row.id: row.short_label for row in reference.every(Pole)}
         self.partners = refs(Partner)
         self.options = _profile_refs()
         span = opening_hours_span(self.sites)

@@ -24,8 +24,10 @@ from app.models import (
     Site,
     Theme,
 )
+from app import reference
 from app.figures import flow, interviews
 from app.figures.scope import Scope
+from app.reference import STORED
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
 from app.timeutil import one_year_earlier, to_local, utcnow
 
@@ -103,24 +105,27 @@ def _partner(code: str | None) -> Partner | None:
     return partner
 
 
-def _ref_rows(model, *extra) -> list[dict]:
-    columns = [model.id, model.code, model.label, model.position, model.active, *extra]
-    rows = db.session.execute(sa.select(*columns).order_by(model.position, model.id)).all()
-    return [row._asdict() for row in rows]
+def _ref_rows(model, *extra: str) -> list[dict]:
+    # The reports are written in French on purpose: the stored label, whatever the page.
+    rows = sorted(reference.every(model), key=lambda row: (row.position, row.id))
+    return [{"id": row.id, "code": row.code, "label": row.label_fr, "position": row.position,
+             "active": row.active, **{name: getattr(row, STORED.get(name, name))
+                                      for name in extra}}
+            for row in rows]
 
 
 def reference_rows() -> dict:
     """Return every reference row (active or not) as plain dicts, in display order."""
     profile = {category: [] for category in PROFILE_CATEGORIES}
-    for row in _ref_rows(ProfileOption, ProfileOption.category):
+    for row in _ref_rows(ProfileOption, "category"):
         profile.setdefault(row.pop("category"), []).append(row)
     return {
-        "sites": _ref_rows(Site, Site.opening_hours),
-        "points": _ref_rows(ReceptionPoint, ReceptionPoint.site_id),
-        "poles": _ref_rows(Pole, Pole.short_label),
-        "partners": _ref_rows(Partner, Partner.seconds_counsellors),
+        "sites": _ref_rows(Site, "opening_hours"),
+        "points": _ref_rows(ReceptionPoint, "site_id"),
+        "poles": _ref_rows(Pole, "short_label"),
+        "partners": _ref_rows(Partner, "seconds_counsellors"),
         "event_types": _ref_rows(EventType),
-        "themes": _ref_rows(Theme, Theme.pole_id),
+        "themes": _ref_rows(Theme, "pole_id"),
         "outcomes": _ref_rows(Outcome),
         "profile": profile,
     }
