@@ -19,6 +19,7 @@ from app import reference
 from app.extensions import db
 from app.figures import flow, interviews
 from app.figures.locale import default_locale
+from app.figures.read import read_side_by_side
 from app.figures.scope import ResolvedScope, resolve
 from app.models import (
     CHANNELS,
@@ -126,15 +127,29 @@ class _Dashboard:
 
     def build(self) -> dict:
         scope, previous_scope = self.scope, self.scope.previous()
-        arrivals = self._arrival_sums()
-        interview_sums, interviews_by_day = self._interview_sums()
+        rows = read_side_by_side({
+            "by_weekday_hour": lambda: flow.arrivals_by_weekday_hour(scope),
+            "by_day": lambda: flow.arrivals_by_day(scope),
+            "destinations": lambda: flow.arrivals_by_destination(scope),
+            "profile": lambda: flow.arrivals_by_profile(scope),
+            "reorientations": lambda: flow.reorientations(scope),
+            "interviews": lambda: interviews.interviews(scope),
+            "durations": lambda: interviews.interviews_by_duration(scope),
+            "interview_profile": lambda: interviews.interviews_by_profile(scope),
+            "interviews_by_day": lambda: interviews.interviews_by_day(scope),
+            "themes": lambda: interviews.interviews_by_theme(scope),
+            "outcomes": lambda: interviews.interviews_by_outcome(scope),
+            "previous_by_day": lambda: flow.arrivals_by_day(previous_scope),
+            "previous_reorientations": lambda: flow.reorientations(previous_scope),
+            "previous_interviews": lambda: interviews.interviews(previous_scope),
+        })
+        arrivals = self._arrival_sums(rows)
+        interview_sums, interviews_by_day = self._interview_sums(rows)
         sums = arrivals["sums"]
-        flows = self._rare_flows(arrivals["destinations"], flow.reorientations(scope))
-        previous_by_day = {row["date"]: row["persons"]
-                           for row in flow.arrivals_by_day(previous_scope)}
-        previous_reoriented = sum(row["persons"] for row in flow.reorientations(previous_scope))
-        previous_interviews = sum(row["count"]
-                                  for row in interviews.interviews(previous_scope))
+        flows = self._rare_flows(rows["destinations"], rows["reorientations"])
+        previous_by_day = {row["date"]: row["persons"] for row in rows["previous_by_day"]}
+        previous_reoriented = sum(row["persons"] for row in rows["previous_reorientations"])
+        previous_interviews = sum(row["count"] for row in rows["previous_interviews"])
         open_sites = [site for site in self.sites if site.active or self.site is not None]
         totals = {
             "visitors": sums["total"],
@@ -167,9 +182,8 @@ class _Dashboard:
             **flows,
             "interviews": self._interviews(
                 interview_sums,
-                {row["theme"]: row["count"] for row in interviews.interviews_by_theme(scope)},
-                {row["outcome"]: row["count"]
-                 for row in interviews.interviews_by_outcome(scope)}),
+                {row["theme"]: row["count"] for row in rows["themes"]},
+                {row["outcome"]: row["count"] for row in rows["outcomes"]}),
             "profile": self._profile(sums, interview_sums),
             "per_opening_day": self._per_opening_day(totals, sums, interview_sums),
             "year_on_year": self._year_on_year(totals, previous_totals, arrivals["by_day"],
@@ -178,23 +192,22 @@ class _Dashboard:
 
     # -- the figures layer's rows, summed by what each part shows
 
-    def _arrival_sums(self) -> dict:
+    def _arrival_sums(self, rows: dict) -> dict:
         """Sum the period's arrivals by hour, site, day, destination and profile."""
         sums: dict = defaultdict(int)
         by_day: dict[date, int] = defaultdict(int)
         cells: dict[tuple[int, int], int] = defaultdict(int)
         hours = set(self.hours)
-        for row in flow.arrivals_by_weekday_hour(self.scope):
+        for row in rows["by_weekday_hour"]:
             persons = row["persons"]
             sums["total"] += persons
             sums["entries"] += row["entries"]
             sums[("hour", row["hour"] if row["hour"] in hours else "other")] += persons
             sums[("site", row["site"])] += persons
             cells[row["weekday"], row["hour"]] += persons
-        for row in flow.arrivals_by_day(self.scope):
+        for row in rows["by_day"]:
             by_day[row["date"]] += row["persons"]
-        destinations = flow.arrivals_by_destination(self.scope)
-        for row in destinations:
+        for row in rows["destinations"]:
             persons = row["persons"]
             if row["kind"] == "pole":
                 sums[("pole", row["pole"])] += persons
@@ -202,16 +215,15 @@ class _Dashboard:
                     sums[("gender_pole", row["gender"], row["pole"])] += persons
             else:
                 sums[("destination", row["kind"])] += persons
-        for row in flow.arrivals_by_profile(self.scope):
+        for row in rows["profile"]:
             if row["option"] is not None:
                 sums[(row["category"], row["option"])] += row["persons"]
-        return {"sums": sums, "by_day": dict(by_day), "cells": cells,
-                "destinations": destinations}
+        return {"sums": sums, "by_day": dict(by_day), "cells": cells}
 
-    def _interview_sums(self) -> tuple[dict, dict[date, int]]:
+    def _interview_sums(self, rows: dict) -> tuple[dict, dict[date, int]]:
         """Sum the period's interviews by pole, partner, channel, duration, site and profile."""
         sums: dict = defaultdict(int)
-        for row in interviews.interviews(self.scope):
+        for row in rows["interviews"]:
             count = row["count"]
             sums["total"] += count
             sums["minutes"] += row["minutes"]
@@ -219,13 +231,13 @@ class _Dashboard:
                 sums[(name, row[name])] += count
             if row["gender"] is not None:
                 sums[("gender_pole", row["gender"], row["pole"])] += count
-        for row in interviews.interviews_by_duration(self.scope):
+        for row in rows["durations"]:
             sums[("duration", duration_bin(row["minutes"]))] += row["count"]
-        for row in interviews.interviews_by_profile(self.scope):
+        for row in rows["interview_profile"]:
             if row["option"] is not None:
                 sums[(row["category"], row["option"])] += row["count"]
         by_day: dict[date, int] = defaultdict(int)
-        for row in interviews.interviews_by_day(self.scope):
+        for row in rows["interviews_by_day"]:
             by_day[row["date"]] += row["count"]
         return sums, dict(by_day)
 

@@ -8,9 +8,11 @@ from the daily rollup; both are summed together. A grouping by day always reads 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.figures.rollups import month_end, month_start
@@ -116,3 +118,32 @@ def summed(table: str, keys: dict[str, str], measures: dict[str, str], scope: Sc
                 row[position] = date.fromisoformat(row[position])
         rows.append(dict(zip(names, [*row, *sums])))
     return rows
+
+
+def read_side_by_side(reads: dict[str, Callable[[], list]], lanes: int = 2) -> dict[str, list]:
+    """Run the reads in `lanes` threads, each on a connection of its own; return their rows.
+
+    The reads are independent: on two cores two lanes take about half the time, since the
+    database drivers let go of the GIL while they run a query. Reading in several
+    transactions is harmless for statistics, and SQLite in WAL mode lets readers run
+    together. An in-memory SQLite database is read in this thread (each connection would
+    see a database of its own).
+    """
+    if db.engine.url.database in (None, "", ":memory:"):
+        return {name: read() for name, read in reads.items()}
+    app = current_app._get_current_object()
+    names = list(reads)
+
+    def lane(share: list[str]) -> dict[str, list]:
+        with app.app_context():
+            try:
+                return {name: reads[name]() for name in share}
+            finally:
+                db.session.remove()
+
+    shares = [names[index::lanes] for index in range(lanes)]
+    with ThreadPoolExecutor(max_workers=lanes) as pool:
+        results = {}
+        for part in pool.map(lane, shares):
+            results.update(part)
+    return results
