@@ -83,7 +83,10 @@ class Audit:
     def check(self, where: str) -> None:
         """Audit the page as it is now, under the name where."""
         self.seen.add(where)
+        began = time.monotonic()
         results = self.page.evaluate(AXE_RUN)
+        if os.environ.get("AFFLUENCE_A11Y_VERBOSE"):
+            print(f"axe {where}: {time.monotonic() - began:.2f} s")
         # What axe cannot decide alone (contrast over a gradient...) is counted, for a human.
         for item in results["review"]:
             self.review[item["id"]] = self.review.get(item["id"], 0) + len(item["targets"])
@@ -323,14 +326,26 @@ def test_no_serious_or_critical_violation_on_any_page_of_a_role(
 # Each control: whether, scrolled into view, it lies inside the window and is what a finger
 # at its centre would touch (not covered by another element, not clipped by its container).
 WITHIN_REACH = """el => {
-    el.scrollIntoView({block: 'center', inline: 'center'});
+    // Scroll as a finger would: the boxes that scroll (auto, scroll) and the window, never a
+    // box whose overflow is hidden (scrollIntoView would scroll it, a finger cannot).
+    const centre = (box, inside) => [box.left + box.width / 2 - (inside.left + inside.width / 2),
+                                     box.top + box.height / 2 - (inside.top + inside.height / 2)];
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        const style = getComputedStyle(p);
+        if (/(auto|scroll)/.test(style.overflowX + style.overflowY)) {
+            const [dx, dy] = centre(el.getBoundingClientRect(), p.getBoundingClientRect());
+            p.scrollBy(dx, dy);
+        }
+    }
+    const [dx, dy] = centre(el.getBoundingClientRect(), {left: 0, top: 0, width: innerWidth, height: innerHeight});
+    window.scrollBy(dx, dy);
     const r = el.getBoundingClientRect();
     const x = r.left + r.width / 2, y = r.top + r.height / 2;
     const top = document.elementFromPoint(x, y);
     const problems = [];
     if (r.width < 44 || r.height < 44) problems.push(`too small ${Math.round(r.width)}x${Math.round(r.height)}`);
     if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) problems.push('outside the window');
-    if (!top || !(top === el || el.contains(top))) problems.push('covered by ' + (top ? top.outerHTML.slice(0, 60) : 'nothing'));
+    if (!top || !(top === el || el.contains(top))) problems.push('covered by ' + (top ? top.id || top.className || top.tagName : 'nothing'));
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
         const style = getComputedStyle(p);
         if (style.overflow !== 'visible') {
@@ -363,17 +378,18 @@ def unreachable(page, selector: str) -> list[str]:
     return found
 
 
-def test_the_tablet_is_usable_at_200_percent_zoom(app, browser_profile, live_server, make_user):
+@pytest.mark.parametrize("screen", ("landscape", "portrait"))
+def test_the_tablet_is_usable_at_200_percent_zoom(app, browser_profile, live_server, make_user, screen):
     agent = make_user("agent")
     with app.app_context():
         partners = db.session.scalar(sa.select(sa.func.count()).select_from(Partner)
                                      .where(Partner.active))
         db.session.remove()
-    profile = browser_profile(viewport=ZOOMED, device_scale_factor=2)
-    page = profile.new_page()
+    width, height = ZOOMED["width"], ZOOMED["height"]
+    window = {"width": width, "height": height} if screen == "landscape" else {"width": height, "height": width}
+    page = browser_profile(viewport=window, device_scale_factor=2).new_page()
     login(page, live_server.url, agent.username, next_path="/accueil/marseille-rdc")
     expect(page.get_by_test_id("queue-status")).to_have_text("Tout est envoyé")
-    page.screenshot(path="/tmp/a11y-zoom-200-top.png")
 
     assert page.evaluate(NO_SIDEWAYS_SCROLL), "the page scrolls sideways at 200 %"
     destinations = "#arrival-panel .dest"
@@ -385,17 +401,63 @@ def test_the_tablet_is_usable_at_200_percent_zoom(app, browser_profile, live_ser
     expect(page.locator("#partner-picker")).to_be_visible()
     assert page.locator("#partner-picker [data-partner]").count() == partners
     problems += unreachable(page, "#partner-picker [data-partner], #partner-picker [data-close]")
-    page.screenshot(path="/tmp/a11y-zoom-200-picker.png")
+    page.screenshot(path=f"/tmp/a11y-zoom-200-{screen}-picker.png")
     page.locator("#partner-picker [data-close]").tap()
     assert problems == [], "\n" + "\n".join(problems)
 
-    # One tap on a button scrolled into view records one arrival, delivered to the server.
+    # One tap on a button scrolled into view records one arrival, delivered to the server,
+    # and leaves the page where it was: the next visitor's tap needs no scrolling.
     button = page.locator('#arrival-panel [data-destination="desk"]')
     button.scroll_into_view_if_needed()
+    before = page.evaluate("scrollY")
     button.tap()
     expect(page.locator('[data-count-for="desk"]')).to_have_text("1")
     expect(page.get_by_test_id("total-today")).to_have_text("1")
-    expect(page.get_by_test_id("queue-status")).to_have_text("Tout est envoyé")
-    page.screenshot(path="/tmp/a11y-zoom-200-tapped.png", full_page=True)
+    expect(page.get_by_test_id("recent-list").locator(".badge-sent")).to_have_count(1)
+    assert page.evaluate("scrollY") == before
+    assert button.evaluate(WITHIN_REACH) == []
+    page.screenshot(path=f"/tmp/a11y-zoom-200-{screen}-tapped.png", full_page=True)
     counts = page.evaluate("fetch('/api/v1/counts').then(r => r.json())")
     assert counts["total"] == 1, counts
+
+
+# ------------------------------------------------------------------ focus never hidden
+
+# Where the focused control shows (its label when the input itself is drawn by the label),
+# and whether a sticky or fixed element of the page covers that place.
+FOCUS_HIDDEN = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    let box = el.getBoundingClientRect();
+    if (box.width < 4 || box.height < 4) {
+        const label = el.id && document.querySelector(`label[for="${el.id}"]`) || el.closest('label');
+        if (label) box = label.getBoundingClientRect();
+    }
+    const x = Math.min(Math.max(box.left + box.width / 2, 0), innerWidth - 1);
+    const y = box.top + box.height / 2;
+    const name = `${el.tagName.toLowerCase()}#${el.id || el.name || el.textContent.trim().slice(0, 30)}`;
+    if (y < 0 || y > innerHeight) return `${name}: outside the window`;
+    const top = document.elementFromPoint(x, y);
+    const covers = top && !el.contains(top) && !top.contains(el) && top.closest('.submit-bar, .topbar, .toast');
+    return covers && !covers.contains(el) ? `${name}: under ${covers.className}` : null;
+}"""
+
+
+def test_keyboard_focus_is_never_hidden_behind_the_interview_forms_save_bar(
+        browser_profile, live_server, make_user):
+    counsellor = make_user("counsellor", pole="emploi", partner="france-travail")
+    page = browser_profile().new_page()
+    login(page, live_server.url, counsellor.username, next_path="/entretiens/nouveau")
+    page.wait_for_selector("#interview-form")
+    hidden, stops = [], 0
+    page.locator("main h1").first.click()
+    while stops < 200:
+        page.keyboard.press("Tab")
+        stops += 1
+        problem = page.evaluate(FOCUS_HIDDEN)
+        if problem:
+            hidden.append(problem)
+        if page.evaluate("document.activeElement.id") == "submit-interview":
+            break
+    assert page.evaluate("document.activeElement.id") == "submit-interview", "Tab never reached Enregistrer"
+    assert hidden == [], "\n" + "\n".join(hidden)
