@@ -191,6 +191,19 @@ def test_a_partners_own_phone_number_may_be_written_in_the_note(app, counsellor)
     assert stored(app, result["id"])["note"] == note
 
 
+def test_a_partners_name_the_name_model_takes_for_a_person_may_be_written(app, counsellor):
+    with app.app_context():
+        partner = db.session.scalar(sa.select(Partner).where(Partner.code == "mission-locale"))
+        partner.label = "Léo Lagrange Méditerranée"
+        db.session.commit()
+    kept = post(counsellor, interview(
+        note="Orientée vers Léo Lagrange Méditerranée pour l'animation")).json["results"][0]
+    refused = post(counsellor, interview(
+        note="Jean Dupont orienté vers Léo Lagrange Méditerranée")).json["results"][0]
+    assert kept["status"] == "created"
+    assert refused["status"] == "rejected" and refused["field"] == "note"
+
+
 def test_an_ordinary_note_with_numbers_is_kept(app, counsellor):
     note = "Projet BTS MCO en alternance 2025, RNCP 38368, budget 1 500 €, 13001 Marseille"
     result = post(counsellor, interview(note=note)).json["results"][0]

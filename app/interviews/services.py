@@ -137,9 +137,15 @@ class InterviewReference:
         self.themes = dict(reference.active_by_code(Theme))
         self.outcomes = dict(reference.active_by_code(Outcome))
         self.profile = {c: dict(options) for c, options in reference.profile_options().items()}
-        # Partners' own phone numbers and addresses: not a visitor's personal data.
-        self.allow = tuple(str(contact) for partner in self.partners.values()
-                           for contact in (partner.public_contacts or []) if contact)
+        # Partners' own phone numbers and addresses, and the names of partners, sites,
+        # poles and themes: not a visitor's personal data, though the name model may tag
+        # some of them as persons ("Léo Lagrange Méditerranée").
+        contacts = [str(contact) for partner in self.partners.values()
+                    for contact in (partner.public_contacts or []) if contact]
+        names = [text for rows in (self.partners, self.sites, self.poles, self.themes)
+                 for row in rows.values()
+                 for text in (row.label_fr, row.label_en, getattr(row, "city", None)) if text]
+        self.allow = tuple(dict.fromkeys(contacts + names))
         if keep is not None:
             self._keep(keep)
 
