@@ -5,7 +5,6 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_date, format_datetime, ngettext
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 import pytest
@@ -10,21 +9,14 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
-    EventType,
-    FlowEntry,
-    Interview,
-    InterviewOutcome,
-    Outcome,
     Partner,
     Pole,
     ProfileOption,
     Site,
-    Theme,
-    User,
 )
 from tests.factories import Builder
 from app.stats.services import DashboardFilters, InvalidFilter, dashboard_data, floor_data
-from app.timeutil import local_day_and_hour, local_today, parse_instant
+from app.timeutil import local_today, parse_instant
 
 DASHBOARD = "/statistiques/tableau-de-bord"
 FLOOR = "/statistiques/jour"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 
 from app.figures.read import either, eq, ne, summed
 from app.figures.scope import Scope

@@ -24,9 +24,10 @@ from app.capture import (
     record_batch,
 )
 from app.extensions import db
+from app.figures import flow
+from app.figures.scope import Scope
 from app.models import (
     ENTRY_KINDS,
-    PROFILE_CATEGORIES,
     AuditEvent,
     EventType,
     FlowEntry,
@@ -209,35 +210,26 @@ def own_site(user: User):
 
 def day_counts(day: date, site) -> dict:
     """Return the day's persons per destination and per reception point, and the reorientations."""
-    live = sa.and_(FlowEntry.site_id == site.id, FlowEntry.local_date == day,
-                   FlowEntry.deleted_at.is_(None))
-    rows = db.session.execute(
-        sa.select(FlowEntry.kind, FlowEntry.destination_kind, FlowEntry.destination_pole_id,
-                  FlowEntry.destination_partner_id, FlowEntry.reception_point_id,
-                  sa.func.sum(FlowEntry.party_size))
-        .where(live)
-        .group_by(FlowEntry.kind, FlowEntry.destination_kind, FlowEntry.destination_pole_id,
-                  FlowEntry.destination_partner_id, FlowEntry.reception_point_id)
-    ).all()
+    # Read from the figures layer, like the floor board and the reports: one count, one place.
+    scope = Scope(day, day, (site.id,))
     poles = [pole.code for pole in reference.active(Pole)]
     by_destination = {code: 0 for code in [*poles, *FIXED_DESTINATIONS]}
     by_point = {point.code: 0 for point in reference.active(ReceptionPoint) if point.site_id == site.id}
-    total = reorientations = 0
-    for kind, destination_kind, pole_id, partner_id, point_id, persons in rows:
-        if kind == "reorientation":
-            reorientations += persons
-            continue
-        if destination_kind == "pole":
-            code = reference.by_id(Pole, pole_id).code
-        elif destination_kind == "partner":
-            code = f"partner:{reference.by_id(Partner, partner_id).code}"
+    total = 0
+    for row in flow.arrivals_by_destination(scope):
+        if row["kind"] == "pole":
+            code = reference.by_id(Pole, row["pole"]).code
+        elif row["kind"] == "partner":
+            code = f"partner:{reference.by_id(Partner, row['partner']).code}"
         else:
-            code = destination_kind
-        by_destination[code] = by_destination.get(code, 0) + persons
-        if point_id is not None:
-            point = reference.by_id(ReceptionPoint, point_id).code
-            by_point[point] = by_point.get(point, 0) + persons
-        total += persons
+            code = row["kind"]
+        by_destination[code] = by_destination.get(code, 0) + row["persons"]
+        total += row["persons"]
+    for row in flow.arrivals_by_hour(scope):
+        if row["point"] is not None:
+            point = reference.by_id(ReceptionPoint, row["point"]).code
+            by_point[point] = by_point.get(point, 0) + row["persons"]
+    reorientations = sum(row["persons"] for row in flow.reorientations(scope))
     return {"date": day.isoformat(), "site": site.code, "total": total,
             "by_destination": by_destination, "by_point": by_point,
             "reorientations": reorientations}
