@@ -29,6 +29,18 @@ def test_director_sees_the_charts_and_filters_the_period(page, live_server, make
     assert page.locator("canvas[data-chart]:not([data-rendered])").count() == 0
     assert page.locator("[data-testid=heatmap] td.heat-5").count() == 1   # Monday 10h
     assert page.js_errors == []
+    # No bar label is cut: long ones wrap; counts are joined by straight lines.
+    labels = page.evaluate("""() => [...document.querySelectorAll('canvas[data-chart]')]
+        .map(c => Chart.getChart(c)).filter(Boolean)
+        .flatMap(chart => Object.values(chart.scales).flatMap(scale => scale.ticks
+            .map(t => [].concat(t.label).join(' '))))""")
+    assert labels and not [label for label in labels if "…" in label]
+    assert "Compte personnel de formation" in labels  # 29 characters, on two lines
+    tensions = page.evaluate("""() => [...document.querySelectorAll('canvas[data-chart]')]
+        .map(c => Chart.getChart(c)).filter(Boolean).flatMap(chart => chart.data.datasets
+            .filter(d => d.type === 'line' || chart.config.type === 'line')
+            .map(d => d.tension || 0))""")
+    assert tensions and set(tensions) == {0}
     screenshot(page, "dashboard-year")
 
     # The attendance chart switches from months to weeks without a reload.

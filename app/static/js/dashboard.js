@@ -30,9 +30,16 @@
 
   function sum(values) { return values.reduce(function (a, b) { return a + b; }, 0); }
 
-  // Long labels are cut in the chart only; the table beside it carries them whole.
+  // Long labels wrap onto several lines at spaces, never cut: a funder reads them whole.
   function shortLabel(label) {
-    return label.length > 26 ? label.slice(0, 25) + "…" : label;
+    if (label.length <= 26) return label;
+    var lines = [], line = "";
+    label.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > 26) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) lines.push(line);
+    return lines;
   }
 
   function countAxis(horizontal) {
@@ -123,7 +130,8 @@
       type: "bar",
       data: { labels: [], datasets: [
         { label: text.visitors, data: [], backgroundColor: PALETTE[0], order: 2 },
-        { label: text.interviews, data: [], type: "line", borderColor: PALETTE[1],
+        // Counts are joined by straight segments: a curve would invent values between days.
+        { label: text.interviews, data: [], type: "line", borderColor: PALETTE[1], tension: 0,
           backgroundColor: PALETTE[1], pointRadius: 2, order: 1, yAxisID: "y1" }
       ] },
       options: {
