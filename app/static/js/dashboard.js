@@ -50,16 +50,19 @@
     return horizontal ? { x: values, y: categories } : { y: values, x: categories };
   }
 
-  /* Give a horizontal chart enough height for every bar to keep its label. */
-  function fitHeight(canvas, bars) {
-    var box = canvas.parentElement;
-    box.style.height = Math.max(180, bars * 26 + 70) + "px";
+  /* Give a horizontal chart enough height for every bar and every line of its label. */
+  function fitHeight(canvas, labels, barsPerLabel) {
+    var height = labels.reduce(function (total, label) {
+      var lines = [].concat(shortLabel(String(label))).length;
+      return total + Math.max(26 * (barsPerLabel || 1), lines * 15 + 12);
+    }, 0);
+    canvas.parentElement.style.height = Math.max(180, height + 70) + "px";
   }
 
   function barChart(canvas) {
     var rows = pick(canvas.getAttribute("data-source")) || [];
     var horizontal = canvas.hasAttribute("data-horizontal");
-    if (horizontal) { fitHeight(canvas, rows.length); }
+    if (horizontal) { fitHeight(canvas, rows.map(function (row) { return row.label; })); }
     return new Chart(canvas, {
       type: "bar",
       data: {
@@ -75,7 +78,7 @@
 
   function profileChart(canvas) {
     var rows = pick(canvas.getAttribute("data-source")) || [];
-    fitHeight(canvas, rows.length * 2);
+    fitHeight(canvas, rows.map(function (row) { return row.label; }), 2);
     var arrivals = sum(rows.map(function (row) { return row.arrivals; }));
     var interviews = sum(rows.map(function (row) { return row.interviews; }));
     return new Chart(canvas, {
@@ -108,7 +111,7 @@
       labels.push(pole.label + " · " + text.interviewsShort);
       rows.push(pole.interviews);
     });
-    fitHeight(canvas, labels.length);
+    fitHeight(canvas, labels);
     return new Chart(canvas, {
       type: "bar",
       data: {
