@@ -63,9 +63,10 @@ ENGLISH = {
 class Audit:
     """Run axe on pages and keep what it finds: serious and critical violations fail."""
 
-    def __init__(self, page, base_url: str):
+    def __init__(self, page, server):
         self.page = page
-        self.base_url = base_url
+        self.server = server
+        self.base_url = server.url
         self.blocking: list[str] = []
         self.minor: dict[str, int] = {}
         self.review: dict[str, int] = {}
@@ -75,8 +76,12 @@ class Audit:
         """Open a URL; return where it landed, or None when that page was audited already."""
         self.page.goto(self.base_url + url, wait_until="load")
         if self.page.locator("script[src]").count():
-            # Scripted pages (tablet, form, charts) finish drawing after their fetches.
-            self.page.wait_for_load_state("networkidle")
+            # Scripted pages (tablet, form, charts) fill in what their first fetches bring:
+            # let those start and wait for the server to answer them (cheaper than
+            # Playwright's networkidle, which always waits half a second more).
+            self.page.wait_for_timeout(100)
+            self.server.wait_idle()
+            self.page.wait_for_timeout(50)
         landed = self.page.url.removeprefix(self.base_url)
         return None if landed in self.seen else landed
 
@@ -259,13 +264,15 @@ STATES = {
 def browser_profile(browser, live_server):
     """Make browser profiles whose every page carries axe-core; close them at the end."""
     made = []
+    # Read once, so an `npm ci` run meanwhile (it empties node_modules) cannot fail a page.
+    axe_source = AXE.read_text(encoding="utf-8")
 
     def make(**options):
         settings = {"viewport": TABLET, "has_touch": True, "locale": "fr-FR",
                     "timezone_id": "Europe/Paris", "service_workers": "block"} | options
         profile = browser.new_context(**settings)
         profile.set_default_timeout(10_000)
-        profile.add_init_script(path=str(AXE))
+        profile.add_init_script(script=axe_source)
         made.append(profile)
         return profile
 
@@ -294,7 +301,7 @@ def test_no_serious_or_critical_violation_on_any_page_of_a_role(
     user = None if role == "anonymous" else (
         values["counsellor"] if role == "counsellor" else make_user(role))
     page = browser_profile().new_page()
-    audit = Audit(page, live_server.url)
+    audit = Audit(page, live_server)
     started = time.monotonic()
     if user:
         login(page, live_server.url, user.username)
