@@ -44,7 +44,8 @@ AXE_RUN = """async () => {
 }"""
 
 # GET endpoints that answer something other than a page (JSON, a script, a file): every
-# other GET route is audited, so a page added later is audited without a line here.
+# other GET route is audited, so a page added later is audited too (one with URL parameters
+# needs its real values in urls_for, or building its URL fails the test).
 NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
