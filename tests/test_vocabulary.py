@@ -24,7 +24,6 @@ KNOWN_RETYPES = {
     "app/exports/figures.py",
     "app/exports/reports.py",
     "app/interviews/forms.py",
-    "app/privacy/messages.py",
     "app/reporting/views.py",
     "app/static/js/guard.js",
     "app/templates/reception/tablet.html",

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.privacy.guard import Finding
+from app.vocabulary import GUARD_KINDS
 
-KIND_LABELS = {
-    "email": _l("une adresse e-mail"),
-    "phone": _l("un numéro de téléphone"),
-    "nir": _l("un numéro de sécurité sociale"),
-    "iban": _l("un IBAN"),
-    "rib": _l("un RIB"),
-    "france_travail_id": _l("un identifiant France Travail"),
-    "caf_number": _l("un numéro d'allocataire CAF"),
-    "passport": _l("un numéro de passeport"),
-    "residence_permit": _l("un numéro de titre de séjour"),
-    "plate": _l("une plaque d'immatriculation"),
-    "social": _l("un compte de réseau social"),
-    "address": _l("une adresse postale"),
-    "birth_date": _l("une date de naissance"),
-    "name": _l("un nom de personne"),
-}
+# The words for each kind live in the one vocabulary, with every other label.
+KIND_LABELS = GUARD_KINDS
 
 
 def refusal_message(findings: Sequence[Finding]) -> str:
