@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from flask_babel import gettext as _
 
+from app import vocabulary
 from app.exports.figures import Figures
 from app.exports.grids import (
     DECIMAL,
@@ -237,7 +238,8 @@ def period_report(data: dict, kind: str, compare: list[tuple[str, dict]]) -> Rep
         Sheet(_("Réorientations"), [now.reorientations]),
         Sheet(_("Entretiens"), [now.interviews_by_pole, now.interviews_by_partner]),
     ]
-    titles = {"hebdo": _("Synthèse hebdomadaire"), "mensuel": _("Synthèse mensuelle")}
+    # One word per report, the one the Reports page and the journal use.
+    titles = {"hebdo": str(vocabulary.JOBS["weekly"]), "mensuel": str(vocabulary.JOBS["monthly"])}
     report = Report(kind, titles.get(kind, _("Synthèse")), _filters(data, "internal", None),
                     "internal", None, sheets)
     report.twin = {"compare": [{"label": label, **_period(other)} for label, other in compare]}

@@ -7,7 +7,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import jobs
+from app import jobs, vocabulary
 from app.reporting import services
 from app.reporting.forms import AnnualReportForm, PartnerReportForm, RawExportForm
 from app.security import role_required
@@ -17,14 +17,7 @@ bp = Blueprint("reporting", __name__, url_prefix="/rapports")
 
 ROLES = ("director", "admin")
 
-JOB_LABELS = {
-    "weekly": _l("Synthèse hebdomadaire"),
-    "monthly": _l("Rapport mensuel"),
-    "annual": _l("Bilan d'activité annuel"),
-    "backup": _l("Sauvegarde de la base"),
-    "raw": _l("Export brut"),
-    "partner": _l("Rapport partenaire"),
-}
+JOB_LABELS = vocabulary.JOBS
 FORMAT_LABELS = {"xlsx": "Excel", "json": "JSON", "csv": "CSV", "zip": "ZIP", "pdf": "PDF"}
 STATUS_LABELS = {
     "running": _l("En cours"),

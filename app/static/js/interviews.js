@@ -591,21 +591,8 @@
 
   showNow();
   setInterval(showNow, 20000);
-  handPageToWorker();
-  O.registerServiceWorker();
+  O.registerServiceWorker(pageSnapshot);
+  pageSnapshot = null;
   outbox.watch(15000);
   window.AffluenceInterviews = { outbox: outbox, payload: payload, parisInstant: parisInstant };
-
-  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
-   * only adds the scripts and styles. A page already served by the worker is kept already. */
-  function handPageToWorker() {
-    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
-    navigator.serviceWorker.ready.then(function (registration) {
-      if (registration.active && pageSnapshot) {
-        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
-                                          html: pageSnapshot });
-      }
-      pageSnapshot = null;
-    });
-  }
 }());

@@ -437,14 +437,20 @@
     return date.toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
   }
 
-  /* Register the service worker and have it keep a copy of this page for offline reloads. */
-  function registerServiceWorker() {
+  /* Register the service worker and have it keep a copy of this page for offline reloads.
+   * pageHtml, the page as it arrived, spares the worker a second download of it (the page is
+   * sent no-store, so the browser's cache cannot give it back). */
+  function registerServiceWorker(pageHtml) {
     if (!('serviceWorker' in navigator)) { return; }
     // A page served through the worker is already kept; the first visit is not.
     var controlled = Boolean(navigator.serviceWorker.controller);
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
     navigator.serviceWorker.ready.then(function (registration) {
       if (!controlled && registration.active) {
+        if (pageHtml) {
+          registration.active.postMessage({ type: 'keep-page-html', html: pageHtml,
+                                            url: location.pathname + location.search });
+        }
         // ...nor the scripts and styles it loaded: hand the worker the list to keep as well.
         var assets = performance.getEntriesByType('resource').map(function (entry) { return entry.name; })
           .filter(function (url) { return url.indexOf(location.origin + '/static/') === 0; });

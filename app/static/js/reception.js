@@ -571,8 +571,8 @@
   // The buttons answer from here on: bench/pages.py times the cold load up to this mark.
   if (window.performance && performance.mark) { performance.mark('tablet-ready'); }
   setTimeout(today, 0);  // build the date formatter now, before the first tap needs it
-  handPageToWorker();
-  O.registerServiceWorker();
+  O.registerServiceWorker(pageSnapshot);
+  pageSnapshot = null;
   loadRecent().then(reloadPending).then(function () {
     // Say how many entries wait before the first attempt to send them, which may hang.
     return entries.report();
@@ -584,17 +584,4 @@
   setInterval(refreshCounts, 60000);
   setInterval(renderRecent, 30000);  // let undo buttons expire
   window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos };
-
-  /* Give the worker this page's own copy; asked before outbox.js's 'keep-page', which then
-   * only adds the scripts and styles. A page already served by the worker is kept already. */
-  function handPageToWorker() {
-    if (!('serviceWorker' in navigator) || navigator.serviceWorker.controller) { pageSnapshot = null; return; }
-    navigator.serviceWorker.ready.then(function (registration) {
-      if (registration.active && pageSnapshot) {
-        registration.active.postMessage({ type: 'keep-page-html', url: location.pathname + location.search,
-                                          html: pageSnapshot });
-      }
-      pageSnapshot = null;
-    });
-  }
 }());
