@@ -23,6 +23,7 @@ import holidays
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from app import reference as refs
 from app.extensions import db
 from app.figures import rollups
 from app.models import (
@@ -33,7 +34,7 @@ from app.models import (
     Outcome,
     Partner,
     Pole,
-    ProfileOption,
+    ReceptionPoint,
     Site,
     Theme,
     User,
@@ -238,30 +239,22 @@ class _Writer:
 
 
 class _Reference:
-    """Reference rows the generator draws from, loaded once."""
+    """Reference rows the generator draws from, read once through the one reference loader."""
 
     def __init__(self, site: Site):
-        def active(model):
-            rows = db.session.scalars(sa.select(model).where(model.active).order_by(model.position))
-            return {row.code: row for row in rows}
-
-        self.points = [p for p in site.reception_points if p.active]
+        self.points = [p for p in refs.active(ReceptionPoint) if p.site_id == site.id]
         if not self.points:
             raise DemoError(f"site {site.code!r} has no active reception point")
-        self.poles = active(Pole)
+        self.poles = refs.active_by_code(Pole)
         if len(self.poles) < 2:
             raise DemoError("at least two active poles are needed")
-        partners = active(Partner)
-        self.partners = partners
-        self.event_types = active(EventType)
-        self.outcomes = active(Outcome)
+        self.partners = refs.active_by_code(Partner)
+        self.event_types = refs.active_by_code(EventType)
+        self.outcomes = refs.active_by_code(Outcome)
         self.themes: dict[int, list[int]] = defaultdict(list)
-        for theme in db.session.scalars(sa.select(Theme).where(Theme.active)):
+        for theme in refs.active(Theme):
             self.themes[theme.pole_id].append(theme.id)
-        options: dict[str, dict[str, ProfileOption]] = defaultdict(dict)
-        for option in db.session.scalars(sa.select(ProfileOption).where(ProfileOption.active)):
-            options[option.category][option.code] = option
-        self.options = options
+        self.options = refs.profile_options()
 
 
 def ensure_demo_counsellors(site: Site, reference: _Reference) -> dict[int, int]:

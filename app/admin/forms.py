@@ -88,7 +88,7 @@ class AccountForm(FlaskForm):
             Pole, current=account and account.pole and account.pole.code))
         self.partner.choices = _options(none + services.choices(
             Partner, current=account and account.partner and account.partner.code,
-            where=Partner.seconds_counsellors))
+            keep=lambda row: row.seconds_counsellors))
 
     def validate_role(self, field):
         _check_choice(field, _("Choisissez un rôle dans la liste."))
@@ -281,7 +281,7 @@ class SiteForm(ReferenceForm):
     def setup_choices(self):
         own = self.row.code if self.row else None
         main_sites = [(code, label) for code, label in services.choices(
-            Site, current=_current(self, "parent"), where=Site.parent_id.is_(None)) if code != own]
+            Site, current=_current(self, "parent"), keep=lambda row: row.parent_id is None) if code != own]
         self.parent.choices = _options([("", _("— Aucun : site principal —"))] + main_sites)
 
     def validate_parent(self, field):

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app import vocabulary
+from app import reference, vocabulary
 from app.extensions import db
 from app.models import (
     ROLES,
@@ -139,15 +139,15 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def choices(model, *, current: str | None = None, where=None) -> list[tuple[str, str]]:
-    """Return (code, label) of a reference list's active rows, plus the current one if not."""
-    query = sa.select(model).where(model.active)
-    if where is not None:
-        query = query.where(where)
-    rows = list(db.session.scalars(query.order_by(model.position, model.code)))
+def choices(model, *, current: str | None = None, keep=None) -> list[tuple[str, str]]:
+    """Return (code, label) of a reference list's active rows, plus the current one if not.
+
+    Read through the one reference loader; `keep` narrows the rows (a predicate on a row).
+    """
+    rows = [row for row in reference.active(model) if keep is None or keep(row)]
     pairs = [(row.code, row.label) for row in rows]
     if current and current not in {code for code, _label in pairs}:
-        row = _by_code(model, current)
+        row = reference.by_code(model, current)
         if row is not None:
             label = row.label if row.active else _("%(label)s (désactivé)", label=row.label)
             pairs.append((row.code, label))
