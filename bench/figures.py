@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from tests.factories import demo_years  # noqa: E402
+
 SQLITE_PATH = Path(os.environ.get("BENCH_SQLITE_FIGURES", "/tmp/affluence-bench-figures.db"))
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 YEARS = range(2016, 2026)
@@ -64,53 +66,6 @@ def make_app(url: str):
 
     return create_app("development", {"SQLALCHEMY_DATABASE_URI": url,
                                       "REPORTS_DIR": "/tmp/affluence-bench-reports"})
-
-
-def build(app, plan: list[tuple[int, str, str | None]]) -> None:
-    """Migrate and seed; write each (year, profile, site) of plan that is not there yet."""
-    from flask_migrate import upgrade
-
-    from app.demo import generate_year
-    from app.extensions import db
-    from app.figures import rollups
-    from app.models import FlowEntry, Site
-    from app.seed import seed_reference
-
-    with app.app_context():
-        upgrade()
-        seed_reference()
-        missing = []
-        for year, profile, site_code in plan:
-            where = [FlowEntry.local_date.between(date(year, 1, 1), date(year, 12, 31))]
-            if site_code:
-                site_id = db.session.scalar(sa.select(Site.id).where(Site.code == site_code))
-                where.append(FlowEntry.site_id == site_id)
-            if not db.session.scalar(sa.select(sa.func.count()).select_from(FlowEntry)
-                                     .where(*where)):
-                missing.append((year, profile, site_code))
-            db.session.rollback()
-        if not missing:
-            return
-        dialect = db.engine.dialect.name
-        with db.engine.begin() as conn:
-            for statement in rollups.drop_trigger_ddl(dialect):
-                conn.exec_driver_sql(statement)
-        try:
-            for year, profile, site_code in missing:
-                summary = generate_year(year, profile, seed=year, site_code=site_code)
-                print(f"  built {site_code or profile} {year}: {summary.arrivals:,} arrivals, "
-                      f"{summary.interviews:,} interviews in {summary.seconds:.1f} s", flush=True)
-        finally:
-            with db.engine.begin() as conn:
-                for statement in rollups.trigger_ddl(dialect):
-                    conn.exec_driver_sql(statement)
-        started = time.perf_counter()
-        with db.engine.begin() as conn:
-            written = rollups.rebuild(conn)
-        print(f"  rollups rebuilt in {time.perf_counter() - started:.1f} s "
-              f"({sum(written.values()):,} rows)", flush=True)
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
 
 
 def add_network_sites(app) -> list[str]:
@@ -295,7 +250,7 @@ def main() -> None:
     engines = ("sqlite", "postgresql") if args.engine == "both" else (args.engine,)
     for engine in engines:
         app = make_app(database_url(engine, "affluence_bench_figures"))
-        build(app, [(year, "villette", None) for year in YEARS])
+        demo_years(app, [(year, "villette", None) for year in YEARS])
         results += measure(app, f"{engine}, Villette x 10 y", args.runs, RANGES)
         if args.exports:
             measure_exports(app)
@@ -310,7 +265,7 @@ def main() -> None:
         codes = add_network_sites(app)
         # Marseille's three years are generated; the other 24 centres get a copy of them
         # under new ids (the queries' cost depends on the volumes, not on the patterns).
-        build(app, [(year, "marseille", "marseille") for year in NETWORK_YEARS])
+        demo_years(app, [(year, "marseille", "marseille") for year in NETWORK_YEARS])
         copy_to_network(app, codes[1:])
         results += measure(app, "postgresql, 25 centres x 3 y", args.runs,
                            {"one year": RANGES["one year"]})

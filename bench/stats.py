@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.factories import demo_years  # noqa: E402
+
 SQLITE_PATH = Path(os.environ.get("BENCH_SQLITE", "/tmp/affluence-bench-villette.db"))
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PG_DATABASE = "affluence_bench"
@@ -58,35 +60,6 @@ def make_app(url: str, reports: str):
     from app import create_app
 
     return create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "REPORTS_DIR": reports})
-
-
-def build(app, engine: str) -> None:
-    """Migrate, seed and fill ten villette years unless the database holds them already."""
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from app.demo import generate_year
-    from app.extensions import db
-    from app.models import FlowEntry
-    from app.seed import seed_reference
-
-    with app.app_context():
-        upgrade()
-        seed_reference()
-        for year in YEARS:
-            count = db.session.scalar(sa.select(sa.func.count()).select_from(FlowEntry).where(
-                FlowEntry.local_date.between(date(year, 1, 1), date(year, 12, 31))))
-            db.session.rollback()
-            if count:
-                continue
-            summary = generate_year(year, "villette", seed=year)
-            print(f"  built {engine} {year}: {summary.arrivals:,} arrivals, "
-                  f"{summary.interviews:,} interviews in {summary.seconds:.1f} s", flush=True)
-        started = time.perf_counter()
-        with db.engine.begin() as conn:
-            # Fresh planner statistics, as any maintained database has them.
-            conn.exec_driver_sql("ANALYZE")
-        print(f"  ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def volumes(app) -> dict:
@@ -192,7 +165,7 @@ def bench(engine: str, runs: int) -> dict:
     with tempfile.TemporaryDirectory() as reports:
         app = make_app(url, reports)
         started = time.perf_counter()
-        build(app, engine)
+        demo_years(app, [(year, "villette", None) for year in YEARS])
         print(f"  database ready in {time.perf_counter() - started:.0f} s", flush=True)
         held = volumes(app)
         print(f"  holds {held['arrivals']:,} arrivals, {held['reorientations']:,} "

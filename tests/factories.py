@@ -1,9 +1,12 @@
-"""Test and benchmark data: arrivals, reorientations and interviews stored as the capture
-services store them (shared by tests/ and bench/)."""
+"""Test and benchmark data, shared by tests/ and bench/: single arrivals, reorientations and
+interviews stored as the capture services store them (`Builder`), and whole demo years in
+bulk for the benchmarks (`demo_years`)."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -97,3 +100,53 @@ class Builder:
         if reoriented_to:
             self.reorientation(at, pole, reoriented_to, site=site, interview_id=interview_id)
         return interview_id
+
+
+def demo_years(app, plan: list[tuple[int, str, str | None]]) -> None:
+    """Migrate and seed; write each (year, profile, site code) of plan that is not there yet.
+
+    The demo generator writes with the rollup triggers removed, then they are put back and
+    the rollups rebuilt in one pass (what `flask stats rebuild` costs, printed).
+    """
+    from flask_migrate import upgrade
+
+    from app.demo import generate_year
+    from app.figures import rollups
+    from app.seed import seed_reference
+
+    with app.app_context():
+        upgrade()
+        seed_reference()
+        missing = []
+        for year, profile, site_code in plan:
+            where = [FlowEntry.local_date.between(date(year, 1, 1), date(year, 12, 31))]
+            if site_code:
+                site_id = db.session.scalar(sa.select(Site.id).where(Site.code == site_code))
+                where.append(FlowEntry.site_id == site_id)
+            if not db.session.scalar(sa.select(sa.func.count()).select_from(FlowEntry)
+                                     .where(*where)):
+                missing.append((year, profile, site_code))
+            db.session.rollback()
+        if not missing:
+            return
+        dialect = db.engine.dialect.name
+        with db.engine.begin() as conn:
+            for statement in rollups.drop_trigger_ddl(dialect):
+                conn.exec_driver_sql(statement)
+        try:
+            for year, profile, site_code in missing:
+                summary = generate_year(year, profile, seed=year, site_code=site_code)
+                print(f"  built {site_code or profile} {year}: {summary.arrivals:,} arrivals, "
+                      f"{summary.interviews:,} interviews in {summary.seconds:.1f} s", flush=True)
+        finally:
+            with db.engine.begin() as conn:
+                for statement in rollups.trigger_ddl(dialect):
+                    conn.exec_driver_sql(statement)
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            written = rollups.rebuild(conn)
+        print(f"  rollups rebuilt in {time.perf_counter() - started:.1f} s "
+              f"({sum(written.values()):,} rows)", flush=True)
+        with db.engine.begin() as conn:
+            # Fresh planner statistics, as any maintained database has them.
+            conn.exec_driver_sql("ANALYZE")
