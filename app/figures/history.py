@@ -105,11 +105,15 @@ class _Imported:
 
 
 def imported_by_month(scope: Scope) -> dict[date, dict[str, int]]:
-    """Return visitors and interviews per imported month of the scope (captured months left out)."""
+    """Return visitors, interviews, events and attendance per imported month of the scope.
+
+    Months with captured data are left out (captured data win).
+    """
     months: dict[date, dict[str, int]] = {}
     for row, measure, value in _Imported(scope).measures():
-        if measure in ("visitors", "interviews"):
-            month = months.setdefault(row.month, {"visitors": 0, "interviews": 0})
+        month = months.setdefault(row.month, {"visitors": 0, "interviews": 0, "events": 0,
+                                              "attendance": 0})
+        if measure in month:
             month[measure] += value
     return dict(sorted(months.items()))
 
@@ -206,3 +210,85 @@ def yearly_totals(site_ids=None, pole_id: int | None = None) -> list[dict]:
             "imported": bool(imported_months[year]),
         })
     return out
+
+
+def period_rows(scope: Scope) -> dict:
+    """Return a report period's imported figures: by month, and the totals with captured_wins."""
+    return {"imported_by_month": imported_by_month(scope), "imported": imported_totals(scope)}
+
+
+def has_history() -> bool:
+    """Tell whether any imported month is stored."""
+    return db.session.scalar(sa.select(sa.exists().where(HistoryMonth.id.isnot(None))))
+
+
+def _ratio(value: int, days: int) -> float | None:
+    return round(value / days, 1) if days else None
+
+
+def _change(current, previous) -> float | None:
+    if current is None or not previous:
+        return None
+    return round((current - previous) * 100 / previous, 1)
+
+
+def add_to_dashboard(data: dict, scope: Scope) -> dict:
+    """Add the imported months to a dashboard's figures, marked, and its history part.
+
+    Totals, the month series and the year-on-year comparison gain the imported months
+    of the period and of the year before; totals["imported"] and each month's
+    "imported" flag say which figures are imported aggregates.
+    """
+    now, before = imported_by_month(scope), imported_by_month(scope.previous())
+    current = {name: sum(month[name] for month in now.values()) for name in ("visitors", "interviews")}
+    previous = {name: sum(month[name] for month in before.values())
+                for name in ("visitors", "interviews")}
+    totals = data["totals"]
+    totals["visitors"] += current["visitors"]
+    totals["interviews"] += current["interviews"]
+    totals["imported"] = {**current, "months": len(now)}
+    pod = data["per_opening_day"]
+    pod["visitors_per_day"] = _ratio(totals["visitors"], pod["opening_days"])
+    pod["interviews_per_day"] = _ratio(totals["interviews"], pod["opening_days"])
+    for point in data["attendance"]["month"]:
+        month = now.get(date.fromisoformat(point["period"] + "-01"))
+        if month:
+            point["visitors"] += month["visitors"]
+            point["interviews"] += month["interviews"]
+            point["imported"] = True
+    yoy = data["year_on_year"]
+    figures = {figure["code"]: figure for figure in yoy["figures"]}
+    for name in ("visitors", "interviews"):
+        figure = figures[name]
+        figure["current"] = totals[name]
+        if previous[name]:
+            figure["previous"] = (figure["previous"] or 0) + previous[name]
+        figure["imported"] = bool(current[name] or previous[name])
+    for name, days_code in (("visitors_per_day", "visitors"), ("interviews_per_day", "interviews")):
+        figure = figures[name]
+        days = figures["opening_days"]
+        figure["current"] = _ratio(figures[days_code]["current"], days["current"])
+        figure["previous"] = _ratio(figures[days_code]["previous"] or 0, days["previous"]) \
+            if figures[days_code]["previous"] is not None else None
+        figure["imported"] = figures[days_code]["imported"]
+    for figure in figures.values():
+        figure["change_pct"] = _change(figure["current"], figure["previous"])
+    months = {month["period"]: month for month in yoy["months"]}
+    for day, month in now.items():
+        if f"{day:%Y-%m}" in months:
+            months[f"{day:%Y-%m}"]["current"] += month["visitors"]
+            months[f"{day:%Y-%m}"]["imported"] = True
+    for day, month in before.items():
+        key = f"{day.year + 1:04d}-{day.month:02d}"
+        if key in months:
+            months[key]["previous"] = (months[key]["previous"] or 0) + month["visitors"]
+            months[key]["imported"] = True
+    data["history"] = {
+        "current": imported_totals(scope),
+        "months": [{"period": f"{day:%Y-%m}", **month} for day, month in now.items()],
+        "previous_months": len(before),
+        # The trend reads every month the database holds: only worth it with a history.
+        "trend": yearly_totals(scope.site_ids, scope.pole_id)
+        if scope.partner_id is None and has_history() else [],
+    }
+    return data

@@ -145,8 +145,10 @@ def _begin_write() -> None:
 
 def apply(batch: HistoryBatch, user: User | None) -> Preview:
     """Store a pending batch's rows, all or nothing, with its audit entry; return what changed."""
+    batch_id = batch.id
+    db.session.rollback()  # end the read that found the batch: the write lock comes first
     _begin_write()
-    batch = db.session.get(HistoryBatch, batch.id, populate_existing=True)
+    batch = db.session.get(HistoryBatch, batch_id, populate_existing=True)
     if batch.status != "pending":
         db.session.rollback()
         raise BatchRefused(batch.status)
