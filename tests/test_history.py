@@ -421,3 +421,61 @@ def test_demo_history_writes_2005_to_2015_in_the_shape_of_the_seeds(app, runner,
     assert sum(trend[year]["visitors"] for year in range(2005, 2012)) == 391_907
     assert trend[2010]["visitors"] == 62_000
     assert trend[2010]["interviews"] == 6_676
+
+
+def test_a_month_the_spreadsheet_turned_into_a_date_is_read_as_that_month(app, runner, tmp_path):
+    from datetime import datetime
+
+    result = run_import(app, runner, tmp_path,
+                        workbook(app, edit=_cell("Visiteurs", "B4", datetime(2023, 3, 1))))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        months = db.session.scalars(sa.select(HistoryMonth.month).where(
+            HistoryMonth.measure == "visitors").order_by(HistoryMonth.month)).all()
+    assert date(2023, 3, 1) in months
+    refused = run_import(app, runner, tmp_path,
+                         workbook(app, edit=_cell("Visiteurs", "B4", datetime(2023, 3, 15))))
+    assert refused.exit_code == 1
+    assert "ligne 4, colonne B (Mois (AAAA-MM)) : un mois est attendu (AAAA-MM), pas un jour" \
+        in refused.output
+
+
+def test_a_month_captured_after_the_import_takes_over_from_it(app, runner, tmp_path):
+    assert run_import(app, runner, tmp_path, workbook(app)).exit_code == 0
+    Builder(app).entry("2023-02-03T10:00+01:00", party=1)
+    with app.app_context():
+        marseille = db.session.scalar(sa.select(Site.id).where(Site.code == "marseille"))
+        totals = imported_totals(Scope(date(2023, 1, 1), date(2023, 12, 31), (marseille,)))
+        trend = yearly_totals((marseille,))
+    assert totals["visitors"] == 5000  # January only: February is captured now
+    assert totals["captured_wins"] == [{"site": "marseille", "month": "2023-02"}]
+    assert trend[0]["visitors"] == 5000 + 1
+    assert (trend[0]["visitors_imported"], trend[0]["visitors_captured"]) == (5000, 1)
+
+
+def test_a_pending_upload_expires(app, admin):
+    from datetime import timedelta
+
+    response = upload(admin, workbook(app))
+    token = response.location.rstrip("/").rsplit("/", 1)[-1]
+    with app.app_context():
+        batch = db.session.scalar(sa.select(HistoryBatch).where(HistoryBatch.token == token))
+        batch.created_at = batch.created_at - timedelta(days=2)
+        db.session.commit()
+    confirmed = admin.client.post(f"{PAGE}apercu/{token}/confirmer", data={"csrf_token": admin.token})
+    assert confirmed.status_code == 404
+    assert stored(app) == 0
+
+
+def test_the_public_edition_hides_small_imported_cells(app, runner, tmp_path):
+    rows = {"visitors": [["gap", "2023-01", 7], ["gap", "2023-02", 400], ["gap", "2023-03", 500]]}
+    assert run_import(app, runner, tmp_path, workbook(app, rows)).exit_code == 0
+    result = runner.invoke(args=["report", "annual", "--year", "2023", "--site", "gap",
+                                 "--edition", "public"])
+    assert result.exit_code == 0, result.output
+    path = next(line.strip() for line in result.output.splitlines() if line.strip().endswith(".json"))
+    twin = json.loads(open(path, encoding="utf-8").read())
+    cells = {row["code"]: row["values"]["visitors"] for row in twin["tables"]["imported"]["rows"]}
+    assert cells["2023-01"] == "<11"
+    assert cells["2023-02"] == "s"  # hidden too, or January would be total minus the rest
+    assert twin["imported"]["visitors"] == 907
