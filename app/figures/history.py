@@ -51,18 +51,37 @@ def captured_months(site_ids=None, first: date | None = None,
     return pairs
 
 
-def _stored(site_ids, first: date | None, last: date | None) -> list[HistoryMonth]:
-    query = sa.select(HistoryMonth)
+def _stored(site_ids, first: date | None, last: date | None, *conditions) -> list:
+    """Return the stored figures as plain rows (attribute access, no ORM objects: fast)."""
+    query = sa.select(HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure,
+                      HistoryMonth.destination, HistoryMonth.pole_id,
+                      HistoryMonth.event_type_id, HistoryMonth.value).where(*conditions)
     if site_ids is not None:
         query = query.where(HistoryMonth.site_id.in_(site_ids))
     if first is not None:
         query = query.where(HistoryMonth.month >= first)
     if last is not None:
         query = query.where(HistoryMonth.month <= last)
-    return list(db.session.scalars(query.order_by(HistoryMonth.month, HistoryMonth.site_id)))
+    return list(db.session.execute(query))
 
 
-def _in_scope(row: HistoryMonth, pole_id: int | None) -> tuple[str, int] | None:
+def _monthly(scope: Scope, first: date, last: date) -> list:
+    """Return the stored figures summed per site, month and measure (a pole: its share)."""
+    conditions = [HistoryMonth.month >= first, HistoryMonth.month <= last]
+    if scope.site_ids is not None:
+        conditions.append(HistoryMonth.site_id.in_(scope.site_ids))
+    if scope.pole_id is not None:
+        conditions += [HistoryMonth.measure.in_(("orientations", "interviews")),
+                       HistoryMonth.pole_id == scope.pole_id]
+    query = sa.select(HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure,
+                      sa.func.max(HistoryMonth.pole_id).label("pole_id"),
+                      sa.func.sum(HistoryMonth.value).label("value")).where(*conditions)
+    return [row for row in db.session.execute(query.group_by(
+        HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure))
+            if row.value is not None]
+
+
+def _in_scope(row, pole_id: int | None) -> tuple[str, int] | None:
     """Return what a stored figure adds to a scope with a pole: (visitors|interviews, value)."""
     if pole_id is None:
         return None
@@ -76,14 +95,15 @@ def _in_scope(row: HistoryMonth, pole_id: int | None) -> tuple[str, int] | None:
 class _Imported:
     """The imported rows of a scope's whole months, split into counted and set aside."""
 
-    def __init__(self, scope: Scope):
+    def __init__(self, scope: Scope, *, monthly: bool = False):
+        # monthly: sums per site, month and measure only (no breakdown), read in SQL.
         self.scope = scope
-        self.counted: list[HistoryMonth] = []
+        self.counted: list = []
         self.set_aside: set[tuple[int, date]] = set()
         months = whole_months(scope.start, scope.end) if scope.partner_id is None else None
         if months is None:
             return
-        rows = _stored(scope.site_ids, *months)
+        rows = _monthly(scope, *months) if monthly else _stored(scope.site_ids, *months)
         if not rows:
             return
         captured = captured_months(scope.site_ids, *months)
@@ -104,13 +124,14 @@ class _Imported:
                     yield row, share[0], share[1]
 
 
-def imported_by_month(scope: Scope) -> dict[date, dict[str, int]]:
+def imported_by_month(scope: Scope, imported: _Imported | None = None
+                      ) -> dict[date, dict[str, int]]:
     """Return visitors, interviews, events and attendance per imported month of the scope.
 
     Months with captured data are left out (captured data win).
     """
     months: dict[date, dict[str, int]] = {}
-    for row, measure, value in _Imported(scope).measures():
+    for row, measure, value in (imported or _Imported(scope, monthly=True)).measures():
         month = months.setdefault(row.month, {"visitors": 0, "interviews": 0, "events": 0,
                                               "attendance": 0})
         if measure in month:
@@ -118,7 +139,7 @@ def imported_by_month(scope: Scope) -> dict[date, dict[str, int]]:
     return dict(sorted(months.items()))
 
 
-def imported_totals(scope: Scope) -> dict:
+def imported_totals(scope: Scope, imported: _Imported | None = None) -> dict:
     """Return the imported figures of the scope's whole months, marked as such.
 
     Keys: visitors, interviews, orientations (by destination code or pole code),
@@ -126,7 +147,7 @@ def imported_totals(scope: Scope) -> dict:
     (YYYY-MM counted), sites (codes), captured_wins ({site, month} set aside because
     captured data exist there).
     """
-    imported = _Imported(scope)
+    imported = imported or _Imported(scope)
     totals = {"imported": True, "visitors": 0, "interviews": 0, "orientations": defaultdict(int),
               "interviews_by_pole": defaultdict(int), "events": defaultdict(int),
               "attendance": defaultdict(int)}
@@ -184,16 +205,24 @@ def yearly_totals(site_ids=None, pole_id: int | None = None) -> list[dict]:
     captured = _captured_by_year(site_ids, pole_id)
     imported: dict[int, dict[str, int]] = defaultdict(lambda: {"visitors": 0, "interviews": 0})
     imported_months: dict[int, set] = defaultdict(set)
-    rows = _stored(site_ids, None, None)
+    wanted = ("visitors", "interviews") if pole_id is None else ("orientations", "interviews")
+    query = sa.select(HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure,
+                      sa.func.sum(HistoryMonth.value)).where(HistoryMonth.measure.in_(wanted))
+    if site_ids is not None:
+        query = query.where(HistoryMonth.site_id.in_(site_ids))
+    if pole_id is not None:
+        query = query.where(HistoryMonth.pole_id == pole_id)
+    rows = db.session.execute(query.group_by(HistoryMonth.site_id, HistoryMonth.month,
+                                             HistoryMonth.measure)).all()
     if rows:
         set_aside = captured_months(site_ids)
-        for row in rows:
-            if (row.site_id, row.month) in set_aside:
+        for site_id, month, measure, value in rows:
+            month = _month(month)
+            if (site_id, month) in set_aside:
                 continue
-            share = (row.measure, row.value) if pole_id is None else _in_scope(row, pole_id)
-            if share is not None and share[0] in ("visitors", "interviews"):
-                imported[row.month.year][share[0]] += share[1]
-                imported_months[row.month.year].add((row.site_id, row.month))
+            figure = "visitors" if measure == "orientations" else measure
+            imported[month.year][figure] += int(value)
+            imported_months[month.year].add((site_id, month))
     years = sorted(year for year in set(captured) | set(imported)
                    if captured[year]["visitors"] or captured[year]["interviews"]
                    or imported[year]["visitors"] or imported[year]["interviews"])
@@ -214,7 +243,9 @@ def yearly_totals(site_ids=None, pole_id: int | None = None) -> list[dict]:
 
 def period_rows(scope: Scope) -> dict:
     """Return a report period's imported figures: by month, and the totals with captured_wins."""
-    return {"imported_by_month": imported_by_month(scope), "imported": imported_totals(scope)}
+    imported = _Imported(scope)
+    return {"imported_by_month": imported_by_month(scope, imported),
+            "imported": imported_totals(scope, imported)}
 
 
 def has_history() -> bool:
@@ -239,7 +270,8 @@ def add_to_dashboard(data: dict, scope: Scope) -> dict:
     of the period and of the year before; totals["imported"] and each month's
     "imported" flag say which figures are imported aggregates.
     """
-    now, before = imported_by_month(scope), imported_by_month(scope.previous())
+    imported = _Imported(scope, monthly=True)
+    now, before = imported_by_month(scope, imported), imported_by_month(scope.previous())
     current = {name: sum(month[name] for month in now.values()) for name in ("visitors", "interviews")}
     previous = {name: sum(month[name] for month in before.values())
                 for name in ("visitors", "interviews")}
@@ -284,7 +316,8 @@ def add_to_dashboard(data: dict, scope: Scope) -> dict:
             months[key]["previous"] = (months[key]["previous"] or 0) + month["visitors"]
             months[key]["imported"] = True
     data["history"] = {
-        "current": imported_totals(scope),
+        "current": {"captured_wins": [{"site": _code(Site, site_id), "month": f"{month:%Y-%m}"}
+                                      for site_id, month in sorted(imported.set_aside)]},
         "months": [{"period": f"{day:%Y-%m}", **month} for day, month in now.items()],
         "previous_months": len(before),
         # The trend reads every month the database holds: only worth it with a history.
