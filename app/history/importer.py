@@ -213,14 +213,15 @@ class _SheetReader:
             return None
         return value
 
-    def code(self, number: int, column: str, value, table: dict, unknown: str):
+    def code(self, number: int, column: str, value, table: dict, unknown):
+        # unknown(code) words the fault: translated only when there is one.
         text = "" if value is None else str(value).strip()
         if not text:
             self.fault(number, column, _("code manquant"))
             return None
         row = table.get(text.casefold())
         if row is None:
-            self.fault(number, column, unknown % {"code": text})
+            self.fault(number, column, unknown(text))
         return row
 
     def breakdown(self, number: int, value) -> dict | None:
@@ -237,21 +238,23 @@ class _SheetReader:
             if text in self.codes.fixed:
                 code = self.codes.fixed[text]
                 return {"key": code, "destination": code, "pole": None, "event_type": None}
-            self.code(number, by, value, {}, _("destination inconnue « %(code)s »"))
+            self.code(number, by, value, {}, lambda code: _("destination inconnue « %(code)s »",
+                                                            code=code))
             return None
         if by == "pole":
-            pole = self.code(number, by, value, self.codes.pole, _("pôle inconnu « %(code)s »"))
+            pole = self.code(number, by, value, self.codes.pole,
+                             lambda code: _("pôle inconnu « %(code)s »", code=code))
             return pole and {"key": f"pole:{pole.id}", "destination": None, "pole": pole.code,
                              "pole_id": pole.id, "event_type": None}
         kind = self.code(number, by, value, self.codes.event_type,
-                         _("type d'événement inconnu « %(code)s »"))
+                         lambda code: _("type d'événement inconnu « %(code)s »", code=code))
         return kind and {"key": f"event_type:{kind.id}", "destination": None, "pole": None,
                          "event_type": kind.code, "event_type_id": kind.id}
 
     def read_row(self, number: int, values: tuple) -> None:
         cells = dict(zip([code for code, _h in self.sheet.columns], values))
         site = self.code(number, "site", cells.get("site"), self.codes.site,
-                         _("site inconnu « %(code)s »"))
+                         lambda code: _("site inconnu « %(code)s »", code=code))
         month = self.month(number, cells.get("month"))
         by = self.breakdown(number, cells.get(self.sheet.by)) if self.sheet.by else \
             self.breakdown(number, None)

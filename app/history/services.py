@@ -174,7 +174,8 @@ def apply(batch: HistoryBatch, user: User | None) -> Preview:
                         "event_type_id": row["event_type_id"], "value": row["value"],
                         "batch_id": batch.id})
         if new:
-            db.session.execute(sa.insert(HistoryMonth), new)
+            # Core executemany: one round of batched INSERTs, no ORM bookkeeping per row.
+            db.session.execute(HistoryMonth.__table__.insert(), new)
     batch.status, batch.applied_at, batch.rows = "applied", utcnow(), []
     batch.added, batch.replaced, batch.unchanged = result.added, result.replaced, result.unchanged
     batch.captured_months = len(result.captured)
