@@ -465,6 +465,10 @@ def test_a_pending_upload_expires(app, admin):
     confirmed = admin.client.post(f"{PAGE}apercu/{token}/confirmer", data={"csrf_token": admin.token})
     assert confirmed.status_code == 404
     assert stored(app) == 0
+    upload(admin, workbook(app))  # the next upload gives the stale preview's rows back
+    with app.app_context():
+        stale = db.session.scalar(sa.select(HistoryBatch).where(HistoryBatch.token == token))
+        assert (stale.status, stale.rows) == ("discarded", [])
 
 
 def test_the_public_edition_hides_small_imported_cells(app, runner, tmp_path):

@@ -104,6 +104,10 @@ def preview(rows: list[dict]) -> Preview:
 
 def stage(parsed: Parsed, filename: str, user: User | None, source: str = "web") -> HistoryBatch:
     """Keep a parsed file as a pending batch, to be confirmed after its preview."""
+    # Previews nobody confirmed give their rows back: only the last day's are kept.
+    db.session.execute(sa.update(HistoryBatch).where(
+        HistoryBatch.status == "pending", HistoryBatch.created_at < utcnow() - PENDING_FOR)
+        .values(status="discarded", rows=[]))
     batch = HistoryBatch(token=secrets.token_urlsafe(24), user_id=user.id if user else None,
                          source=source, filename=_clean_name(filename), status="pending",
                          rows=parsed.rows)
