@@ -17,6 +17,7 @@ from app.models import EventType, Pole, Site
 VALIDATED_ROWS = 5000
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 BOLD = Font(bold=True)
+GUIDE_WIDTH = 80  # characters: fits an A4 page's width
 
 INSTRUCTION_LINES = (
     "Historique des années passées : chiffres mensuels par site",
@@ -54,11 +55,19 @@ def code_lists() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _fit_to_width(ws) -> None:
+    """Print one page wide (a spreadsheet prints column by column otherwise)."""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+
+
 def _header(ws, headers: list[str]) -> None:
     ws.append(headers)
     for cell in ws[1]:
         cell.font, cell.fill = BOLD, HEADER_FILL
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    _fit_to_width(ws)
     for index, header in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(index)].width = max(14, len(header) + 4)
 
@@ -116,9 +125,13 @@ def build_template(rows: dict[str, list[list]] | None = None) -> bytes:
     for line in INSTRUCTION_LINES:
         guide.append([line])
     guide["A1"].font = Font(bold=True, size=14)
-    guide.column_dimensions["A"].width = 120
+    guide.column_dimensions["A"].width = GUIDE_WIDTH
     for row in guide.iter_rows(min_row=2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
+        # Spreadsheets do not grow a row for wrapped text written by a program: set it.
+        lines = max(1, -(-len(row[0].value or "") // (GUIDE_WIDTH - 5)))
+        guide.row_dimensions[row[0].row].height = 15 * lines + 3
+    _fit_to_width(guide)
     ranges = _codes_sheet(wb, lists)
     for sheet in SHEETS:
         ws = wb.create_sheet(sheet.name, index=len(wb.sheetnames) - 1)
