@@ -75,7 +75,9 @@ def _monthly(scope: Scope, first: date, last: date) -> list:
                        HistoryMonth.pole_id == scope.pole_id]
     query = sa.select(HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure,
                       sa.func.max(HistoryMonth.pole_id).label("pole_id"),
-                      sa.func.sum(HistoryMonth.value).label("value")).where(*conditions)
+                      # PostgreSQL sums a bigint as numeric (Decimal): cast back.
+                      sa.cast(sa.func.sum(HistoryMonth.value), sa.BigInteger).label("value")
+                      ).where(*conditions)
     return [row for row in db.session.execute(query.group_by(
         HistoryMonth.site_id, HistoryMonth.month, HistoryMonth.measure))
             if row.value is not None]
