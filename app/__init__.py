@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.help.views import bp as help_bp
+    from app.history.views import bp as history_bp
     from app.interviews.api import bp as interviews_api_bp
     from app.reception.api import bp as reception_api_bp
     from app.interviews.views import bp as interviews_bp
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
                       api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
+    app.register_blueprint(history_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

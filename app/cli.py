@@ -154,7 +154,8 @@ def register(app: Flask) -> None:
     from app.backup import backup_cli
     from app.figures.cli import retention_cli, stats_cli
     from app.reporting.cli import demo_cli, report_cli, scheduler_cli
+    from app.history.cli import history_cli
 
     for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli, backup_cli,
-                    stats_cli, retention_cli):
+                    stats_cli, retention_cli, history_cli):
         app.cli.add_command(command)

@@ -618,3 +618,87 @@ class _YearGenerator:
                     self._reorientation(writer, finished - timedelta(minutes=15), None, pole_id,
                                         profile, closing, interview_id=interview_id,
                                         to_pole=target_pole, created_by_id=counsellor)
+
+
+# ---------------------------------------------------------------- the past years (issue 12)
+
+# Marseille's visitors per year since the 2005 opening: 391,907 by the end of 2011 and
+# about 62,000 in 2010 (DOMAIN.md); the later years settle a little lower.
+HISTORY_MARSEILLE = {2005: 38_000, 2006: 48_000, 2007: 54_000, 2008: 58_500, 2009: 60_500,
+                     2010: 62_000, 2011: 70_907, 2012: 68_000, 2013: 66_500, 2014: 65_000,
+                     2015: 64_000}
+HISTORY_INTERVIEW_RATE = 6_676 / 62_000   # Marseille 2010
+# The associated centres shared the region's other ~33,000 visitors of 2010.
+HISTORY_CENTRES_FROM, HISTORY_CENTRE_VISITORS = 2008, 4_700
+# Events a year at Marseille (about a tenth of the ten years' counts): count, persons each.
+HISTORY_EVENTS = {"atelier": (175, 11), "info-metiers": (170, 14), "info-collective": (60, 18),
+                  "journee-thematique": (15, 460), "semaine-metiers": (5, 1_100),
+                  "forum": (2, 900), "visite-groupe": (60, 25)}
+
+
+def _split(total: int, weights: dict, rng: random.Random) -> dict:
+    """Split total over weights' keys (with a little noise), the parts summing to total."""
+    noisy = {key: weight * rng.uniform(0.93, 1.07) for key, weight in weights.items() if weight}
+    scale = sum(noisy.values())
+    exact = {key: total * weight / scale for key, weight in noisy.items()}
+    parts = {key: int(value) for key, value in exact.items()}
+    left = total - sum(parts.values())
+    for key in sorted(exact, key=lambda k: exact[k] - parts[k], reverse=True)[:left]:
+        parts[key] += 1
+    return parts
+
+
+def history_rows(first: int = 2005, last: int = 2015, seed: int = 2005) -> dict[str, list[list]]:
+    """Return the history template's rows for first..last, shaped like the seeds' figures."""
+    rng = random.Random(seed)
+    sites = {row.code: row for row in db.session.scalars(sa.select(Site))}
+    poles = {row.code for row in db.session.scalars(sa.select(Pole))}
+    types = {row.code for row in db.session.scalars(sa.select(EventType))}
+    rows: dict[str, list[list]] = {"visitors": [], "orientations": [], "interviews": [],
+                                   "events": []}
+    destination_weights = {**{code: DESTINATION_WEIGHTS["pole"] * weight / 100
+                              for code, weight in POLE_WEIGHTS.items() if code in poles},
+                           **{code: weight for code, weight in DESTINATION_WEIGHTS.items()
+                              if code != "pole"}}
+    pole_weights = {code: weight for code, weight in POLE_WEIGHTS.items() if code in poles}
+    for year in range(first, last + 1):
+        yearly = {"marseille": HISTORY_MARSEILLE.get(year, 64_000)}
+        if year >= HISTORY_CENTRES_FROM:
+            for code, site in sites.items():
+                if site.parent_id is not None:
+                    yearly[code] = int(HISTORY_CENTRE_VISITORS * rng.uniform(0.8, 1.2))
+        for code, visitors in yearly.items():
+            if code not in sites:
+                continue
+            by_month = _split(visitors, MONTH_WEIGHTS, rng)
+            interviews = _split(round(visitors * HISTORY_INTERVIEW_RATE), MONTH_WEIGHTS, rng)
+            for month in range(1, 13):
+                key = f"{year:04d}-{month:02d}"
+                rows["visitors"].append([code, key, by_month[month]])
+                for dest, count in _split(by_month[month], destination_weights, rng).items():
+                    rows["orientations"].append([code, key, dest, count])
+                for pole, count in _split(interviews[month], pole_weights, rng).items():
+                    rows["interviews"].append([code, key, pole, count])
+                if code != "marseille":
+                    continue
+                for kind, (per_year, persons) in HISTORY_EVENTS.items():
+                    if kind not in types:
+                        continue
+                    if kind == "semaine-metiers":
+                        count = per_year if month == 3 else 0
+                    else:
+                        count = round(per_year * MONTH_WEIGHTS[month] / 12 * rng.uniform(0.8, 1.2))
+                    if count:
+                        rows["events"].append([code, key, kind, count,
+                                               round(count * persons * rng.uniform(0.85, 1.15))])
+    return rows
+
+
+def write_history_template(path, first: int = 2005, last: int = 2015) -> dict[str, int]:
+    """Write the history template filled for first..last to path; return rows per sheet."""
+    from app.history.template import build_template
+
+    rows = history_rows(first, last)
+    with open(path, "wb") as out:
+        out.write(build_template(rows))
+    return {kind: len(values) for kind, values in rows.items()}

@@ -141,6 +141,8 @@ AUDIT_ACTIONS = {
     "update": _l("Entretien corrigé"),
     "delete": _l("Entretien supprimé"),
     "undo": _l("Saisie annulée à l'accueil"),
+    # issue 12: the past years
+    "history.import": _l("Historique importé"),
 }
 # Families of actions, for the journal's "what" filter.
 AUDIT_FAMILIES = {
@@ -148,6 +150,7 @@ AUDIT_FAMILIES = {
     "lists": (_l("Listes de référence"), ("reference.",)),
     "interviews": (_l("Entretiens corrigés ou supprimés"), ("update", "delete")),
     "reception": (_l("Saisies annulées à l'accueil"), ("undo",)),
+    "history": (_l("Imports des années passées"), ("history.",)),
 }
 
 AUDIT_TARGETS = {
@@ -162,6 +165,7 @@ AUDIT_TARGETS = {
     "outcome": _l("Suite d'entretien"),
     "profile_option": _l("Profil du public"),
     "event_type": _l("Type d'événement"),
+    "history_batch": _l("Import des années passées"),
 }
 
 AUDIT_FIELDS = {
@@ -201,6 +205,14 @@ AUDIT_FIELDS = {
     "themes": _l("thèmes"),
     "outcomes": _l("suites"),
     "note": _l("note"),
+    # issue 12: the past years
+    "file": _l("fichier"),
+    "source": _l("origine"),
+    "period": _l("période"),
+    "rows_added": _l("chiffres ajoutés"),
+    "rows_replaced": _l("chiffres remplacés"),
+    "rows_unchanged": _l("chiffres inchangés"),
+    "months_captured": _l("mois déjà saisis (les données saisies priment)"),
 }
 
 

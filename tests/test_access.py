@@ -68,6 +68,12 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reporting.compile_annual": ("director", "admin"),
     "reporting.compile_raw": ("director", "admin"),
     "reporting.compile_partner": ("director", "admin"),
+    # issue 12: the past years
+    "history.history_index": ("admin",),
+    "history.history_template": ("admin",),
+    "history.history_preview": ("admin",),
+    "history.history_confirm": ("admin",),
+    "history.history_discard": ("admin",),
 }
 
 # Values for URL parameters, per parameter name.

@@ -27,6 +27,7 @@ from app.models import (
     AuditEvent,
     EventType,
     FlowEntry,
+    HistoryBatch,
     Interview,
     Outcome,
     Partner,
@@ -695,6 +696,10 @@ def _subjects(events) -> dict[tuple[str, str], str]:
                     where=_destination(entry),
                     point=entry.reception_point.label if entry.reception_point else
                     vocabulary.label_of(vocabulary.OTHER, vocabulary.NO_POINT))
+        elif target_type == "history_batch":  # issue 12: the past years
+            for batch in db.session.scalars(sa.select(HistoryBatch).where(HistoryBatch.id.in_(ids))):
+                names[("history_batch", str(batch.id))] = _("Import du fichier « %(name)s »",
+                                                            name=batch.filename)
         elif target_type in _KIND_BY_TARGET:
             kind = _KIND_BY_TARGET[target_type]
             for row in db.session.scalars(sa.select(kind.model).where(kind.model.id.in_(ids))):

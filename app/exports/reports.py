@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from app import vocabulary
 from app.exports.figures import Figures
+from app.exports.history import add_imported
 from app.exports.grids import (
     DECIMAL,
     INTEGER,
@@ -222,6 +223,7 @@ def annual_report(data: dict, edition: str, threshold: int) -> Report:
     report = Report("annual", title, _filters(data, edition, t), edition, t, sheets,
                     legend=_legend(t))
     report.twin = {"previous_period": _period(data.get("previous"))}
+    add_imported(report, data, t)
     return report
 
 

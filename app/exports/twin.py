@@ -107,6 +107,8 @@ def report_twin(report: Report, data: dict) -> dict:
                                    for code, _l in summary.rows}}
             for k, period in enumerate(report.twin["compare"])
         ]
+    if "imported" in report.twin:
+        twin["imported"] = report.twin["imported"]  # the past years' aggregates, marked
     twin["tables"] = {grid.key: grid_json(grid) for grid in report.grids()}
     return twin
 

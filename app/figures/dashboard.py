@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from app import reference
 from app.extensions import db
-from app.figures import flow, interviews
+from app.figures import flow, history, interviews
 from app.figures.locale import default_locale
 from app.figures.read import read_side_by_side
 from app.figures.scope import ResolvedScope, resolve
@@ -104,7 +104,7 @@ def dashboard_data(filters: DashboardFilters) -> dict:
     """Return every figure of the dashboard as JSON-ready data; raise InvalidFilter."""
     with default_locale():
         resolved = resolve(filters.start, filters.end, filters.site_code, filters.pole_code)
-        return _Dashboard(resolved).build()
+        return history.add_to_dashboard(_Dashboard(resolved).build(), resolved.scope)
 
 
 class _Dashboard:

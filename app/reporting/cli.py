@@ -153,9 +153,15 @@ def backup_command():
 @click.option("--seed", type=int, help="Random seed; the year when omitted (same data again).")
 @click.option("--site", "site_code", help="Site code; the main site when omitted.")
 @click.option("--replace", is_flag=True, help="Delete the site's data for that year first.")
-def demo_generate(year, profile, seed, site_code, replace):
+@click.option("--history", "history_out", is_flag=False, flag_value="historique_2005-2015.xlsx",
+              default=None, help="Instead, write the history template filled for 2005-2015 "
+              "(to this path; historique_2005-2015.xlsx when no path is given).")
+def demo_generate(year, profile, seed, site_code, replace, history_out):
     """Write a realistic year of arrivals, reorientations and interviews."""
-    from app.demo import DemoError, generate_year
+    from app.demo import DemoError, generate_year, write_history_template
+
+    if history_out:
+        return click.echo(f"{history_out}: {write_history_template(history_out)}")
 
     _check_year(year)
     try:

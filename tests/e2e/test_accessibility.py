@@ -49,7 +49,7 @@ AXE_RUN = """async () => {
 NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
-    "reporting.download",
+    "reporting.download", "history.history_template",
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
@@ -147,7 +147,22 @@ def real_values(app, make_user) -> dict:
                                   .order_by(ReceptionPoint.id).limit(1))
         db.session.remove()
     return {"counsellor": counsellor, "rows": rows, "point": point,
-            "interview_id": str(interview), "user_id": counsellor.id}
+            "interview_id": str(interview), "user_id": counsellor.id,
+            "history_token": _history_batch(app)}
+
+
+def _history_batch(app) -> str:
+    """Stage a history upload, so its preview page can be audited."""
+    from app.history import services
+    from app.history.importer import read_workbook
+    from app.history.template import build_template
+
+    with app.app_context():
+        rows = {"visitors": [["marseille", "2023-01", 5000]],
+                "interviews": [["marseille", "2023-01", "emploi", 400]]}
+        token = services.stage(read_workbook(build_template(rows)), "e2e.xlsx", None).token
+        db.session.remove()
+    return token
 
 
 @pytest.fixture
@@ -184,6 +199,8 @@ def urls_for(app, endpoint: str, role: str, values: dict) -> list[str]:
             return [url_for(endpoint, kind=kind, row_id=row) for kind, row in values["rows"].items()]
         if endpoint == "admin.user_edit":
             return [url_for(endpoint, user_id=values["user_id"])]
+        if endpoint == "history.history_preview":
+            return [url_for(endpoint, token=values["history_token"])]
         if endpoint in ("interviews.edit", "interviews.delete"):
             return [url_for(endpoint, interview_id=values["interview_id"])]
         return [url_for(endpoint)]
