@@ -1,0 +1,104 @@
+"""The bilan as HTML (the page, the PDF's source, the static folder) and as a PDF.
+
+One template, app/templates/bilan/document.html, lays the document out for all three;
+WeasyPrint turns it into an A4 PDF (page numbers, table of contents, the period on every
+page) with no browser, the charts drawn beforehand as SVG.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from app.bilan import charts
+from app.bilan.sections import shown_sections
+from app.exports.grids import DECIMAL, PERCENT, Grid
+
+STYLESHEET = "css/bilan.css"
+NARROW_SPACE = "\u202f"
+
+
+def number(value, fmt: str = "#,##0", kind: str = "count") -> str:
+    """Return a figure written the French way (1 234 ; 12,5 ; +3,4 %); text as it is."""
+    if value is None:
+        return "—" if kind in ("change", "share", "average") else ""
+    if isinstance(value, str):
+        return value
+    if fmt == PERCENT:
+        text = f"{value * 100:+.1f}" if kind == "change" else f"{value * 100:.1f}"
+        return text.replace(".", ",").replace("-", "−") + NARROW_SPACE + "%"
+    if fmt == DECIMAL:
+        text = f"{value:,.1f}"
+    else:
+        text = f"{round(value):,}"
+    return text.replace(",", NARROW_SPACE).replace(".", ",").replace("-", "−")
+
+
+def cell(grid: Grid, i: int, j: int) -> str:
+    """Return one cell of a grid as the document prints it."""
+    column = grid.columns[j]
+    fmt = column.fmt
+    if grid.row_formats and column.kind not in ("change", "share"):
+        fmt = grid.row_formats[i]
+    return number(grid.shown(i, j), fmt, column.kind)
+
+
+def _charts(data: dict, sections) -> dict[str, Markup]:
+    """Draw every chart the shown sections hold, keyed by grid (and "trend")."""
+    drawn = {}
+    for section in sections:
+        for key in section.present(data):
+            svg = charts.grid_chart(data["grids"][key])
+            if svg:
+                drawn[key] = Markup(svg)
+    trend = charts.trend_chart(_("Visiteurs et entretiens par année"), data["trend"], {
+        "visitors": _("Visiteurs"), "interviews": _("Entretiens")})
+    if trend:
+        drawn["trend"] = Markup(trend)
+    return drawn
+
+
+def _css() -> str:
+    return (Path(current_app.static_folder) / STYLESHEET).read_text(encoding="utf-8")
+
+
+def html(data: dict, mode: str = "pdf", **context) -> str:
+    """Return the bilan as HTML: "page" (inside the app), "pdf" or "static" (standalone)."""
+    with force_locale("fr"):
+        sections = shown_sections(data)
+        template = "bilan/page.html" if mode == "page" else "bilan/standalone.html"
+        return render_template(template, data=data, sections=sections, mode=mode,
+                               charts=_charts(data, sections), cell=cell, number=number,
+                               inline_css=Markup(_css()) if mode == "pdf" else None,
+                               **context)
+
+
+def pdf(data: dict) -> bytes:
+    """Return the bilan as an A4 PDF."""
+    from weasyprint import HTML
+
+    return HTML(string=html(data, "pdf"), base_url=current_app.static_folder).write_pdf()
+
+
+def write_pdf(data: dict, path: Path) -> Path:
+    """Write the bilan's PDF to path; return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pdf(data))
+    return path
+
+
+def write_static(data: dict, folder: Path, pdf_name: str) -> list[Path]:
+    """Write the static folder: index.html, its stylesheet and the PDF, no script at all."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "assets").mkdir(parents=True)
+    shutil.copyfile(Path(current_app.static_folder) / STYLESHEET, folder / "assets" / "bilan.css")
+    write_pdf(data, folder / pdf_name)
+    index = folder / "index.html"
+    index.write_text(html(data, "static", pdf_name=pdf_name), encoding="utf-8")
+    return [index, folder / "assets" / "bilan.css", folder / pdf_name]
