@@ -68,6 +68,10 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reporting.compile_annual": ("director", "admin"),
     "reporting.compile_raw": ("director", "admin"),
     "reporting.compile_partner": ("director", "admin"),
+    # issue 12: the bilan d'activité
+    "bilan.page": ("director", "admin"),
+    "bilan.pdf": ("director", "admin"),
+    "bilan.save_foreword": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.

@@ -7,6 +7,8 @@ table under it: a hidden cell is not drawn (a bar's length would give it away).
 from __future__ import annotations
 
 import io
+import itertools
+import re
 import textwrap
 
 import matplotlib
@@ -29,10 +31,14 @@ matplotlib.rcParams.update({
 PALETTE = ["#1f4e79", "#d9822b", "#3a7d44", "#7b4f9d", "#9c2f2f", "#5c6b73"]
 WIDTH_IN = 6.6  # the text width of an A4 page with the document's margins
 MAX_HEIGHT_IN = 8.5
+_COUNTER = itertools.count(1)
 
 
 def _number(value) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
 
 
 def _svg(figure: Figure) -> str:
@@ -40,7 +46,15 @@ def _svg(figure: Figure) -> str:
     figure.savefig(buffer, format="svg", bbox_inches="tight")
     text = buffer.getvalue()
     # Only the <svg> element: the page and the PDF inline it.
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    # matplotlib numbers its ids from 1 in every chart: several charts inlined in one page
+    # would repeat them, and a reference (#id) would point into another chart.
+    ids = set(_ID.findall(text))
+    prefix = f"c{next(_COUNTER)}-"
+    text = re.sub(r'(\bid="|#)([A-Za-z_][\w.-]*)',
+                  lambda m: m.group(1) + (prefix if m.group(2) in ids else "") + m.group(2),
+                  text)
+    return text
 
 
 def grid_chart(grid: Grid) -> str | None:
@@ -115,7 +129,6 @@ def _finish(axes, title: str, legend: bool) -> None:
     axes.set_title(title, loc="left", fontsize=9, fontweight="bold")
     if legend:
         axes.legend(frameon=False, fontsize=7)
-    axes.figure.tight_layout()
 
 
 def trend_chart(title: str, rows: list[dict], labels: dict[str, str]) -> str | None:

@@ -21,7 +21,7 @@ class BilanChoiceForm(FlaskForm):
         csrf = False  # a GET form: it changes nothing
 
     year = SelectField(_l("Année"), coerce=int, validators=[InputRequired()])
-    site = SelectField(_l("Site"))
+    site = SelectField(_l("Site"), default="")
     edition = SelectField(_l("Édition"), choices=EDITIONS, default="internal")
 
     def __init__(self, years, sites, **kwargs):

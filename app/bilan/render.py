@@ -7,6 +7,8 @@ page) with no browser, the charts drawn beforehand as SVG.
 
 from __future__ import annotations
 
+import base64
+import logging
 import shutil
 from pathlib import Path
 
@@ -48,47 +50,65 @@ def cell(grid: Grid, i: int, j: int) -> str:
     return number(grid.shown(i, j), fmt, column.kind)
 
 
-def _charts(data: dict, sections) -> dict[str, Markup]:
-    """Draw every chart the shown sections hold, keyed by grid (and "trend")."""
+def draw_charts(data: dict) -> dict[str, str]:
+    """Draw every chart the shown sections hold as SVG, keyed by grid (and "trend")."""
     drawn = {}
-    for section in sections:
-        for key in section.present(data):
-            svg = charts.grid_chart(data["grids"][key])
-            if svg:
-                drawn[key] = Markup(svg)
-    trend = charts.trend_chart(_("Visiteurs et entretiens par année"), data["trend"], {
-        "visitors": _("Visiteurs"), "interviews": _("Entretiens")})
+    with force_locale("fr"):
+        for section in shown_sections(data):
+            for key in section.present(data):
+                svg = charts.grid_chart(data["grids"][key])
+                if svg:
+                    drawn[key] = svg
+        trend = charts.trend_chart(_("Visiteurs et entretiens par année"), data["trend"], {
+            "visitors": _("Visiteurs"), "interviews": _("Entretiens")})
     if trend:
-        drawn["trend"] = Markup(trend)
+        drawn["trend"] = trend
     return drawn
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def _css() -> str:
     return (Path(current_app.static_folder) / STYLESHEET).read_text(encoding="utf-8")
 
 
-def html(data: dict, mode: str = "pdf", **context) -> str:
-    """Return the bilan as HTML: "page" (inside the app), "pdf" or "static" (standalone)."""
+def html(data: dict, mode: str = "pdf", drawn: dict[str, str] | None = None,
+         **context) -> str:
+    """Return the bilan as HTML: "page" (inside the app), "pdf" or "static" (standalone).
+
+    Charts are images (SVG): inline data for the page and the PDF, files in assets/ for the
+    static folder. As images, their styles and ids stay theirs, whatever the page's.
+    """
+    drawn = draw_charts(data) if drawn is None else drawn
+    if mode == "static":
+        sources = {key: f"assets/{key}.svg" for key in drawn}
+    else:
+        sources = {key: _data_uri(svg) for key, svg in drawn.items()}
     with force_locale("fr"):
-        sections = shown_sections(data)
         template = "bilan/page.html" if mode == "page" else "bilan/standalone.html"
-        return render_template(template, data=data, sections=sections, mode=mode,
-                               charts=_charts(data, sections), cell=cell, number=number,
+        return render_template(template, data=data, sections=shown_sections(data), mode=mode,
+                               charts=sources, cell=cell, number=number,
                                inline_css=Markup(_css()) if mode == "pdf" else None,
                                **context)
 
 
-def pdf(data: dict) -> bytes:
+def pdf(data: dict, drawn: dict[str, str] | None = None) -> bytes:
     """Return the bilan as an A4 PDF."""
     from weasyprint import HTML
 
-    return HTML(string=html(data, "pdf"), base_url=current_app.static_folder).write_pdf()
+    # WeasyPrint logs a warning for each SVG style it leaves to the SVG renderer: hundreds
+    # per document, none of them a fault.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    return HTML(string=html(data, "pdf", drawn),
+                base_url=current_app.static_folder).write_pdf()
 
 
-def write_pdf(data: dict, path: Path) -> Path:
+def write_pdf(data: dict, path: Path, drawn: dict[str, str] | None = None) -> Path:
     """Write the bilan's PDF to path; return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pdf(data))
+    path.write_bytes(pdf(data, drawn))
     return path
 
 
@@ -98,7 +118,10 @@ def write_static(data: dict, folder: Path, pdf_name: str) -> list[Path]:
         shutil.rmtree(folder)
     (folder / "assets").mkdir(parents=True)
     shutil.copyfile(Path(current_app.static_folder) / STYLESHEET, folder / "assets" / "bilan.css")
-    write_pdf(data, folder / pdf_name)
+    drawn = draw_charts(data)
+    for key, svg in drawn.items():
+        (folder / "assets" / f"{key}.svg").write_text(svg, encoding="utf-8")
+    write_pdf(data, folder / pdf_name, drawn)
     index = folder / "index.html"
-    index.write_text(html(data, "static", pdf_name=pdf_name), encoding="utf-8")
-    return [index, folder / "assets" / "bilan.css", folder / pdf_name]
+    index.write_text(html(data, "static", drawn, pdf_name=pdf_name), encoding="utf-8")
+    return [index, folder / "assets", folder / pdf_name]

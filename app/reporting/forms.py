@@ -28,6 +28,10 @@ class AnnualReportForm(FlaskForm):
     year = SelectField(_l("Année"), coerce=int, validators=[InputRequired()])
     site = SelectField(_l("Site"))
     edition = SelectField(_l("Édition"), choices=EDITIONS, validators=[InputRequired()])
+    fmt = SelectField(_l("Format"), default="xlsx", choices=_options([
+        ("xlsx", _l("Classeur Excel (.xlsx)")),
+        ("pdf", _l("Bilan en PDF")),
+        ("html", _l("Bilan à publier : dossier web et PDF (.zip)"))]))
 
     def __init__(self, years, sites, **kwargs):
         super().__init__(prefix="annual", **kwargs)

@@ -94,7 +94,8 @@ def compile_annual():
     if not form.validate_on_submit():
         return _page(forms, 400)
     year, site, edition = form.year.data, form.site.data or None, form.edition.data
-    _launch(lambda: services.run_annual(year, site, [edition]))
+    formats = (form.fmt.data,)
+    _launch(lambda: services.run_annual(year, site, [edition], formats=formats))
     return redirect(url_for(".index"))
 
 
