@@ -111,7 +111,9 @@ def claim(job: str, period_key: str, now: datetime, *, stale_after: timedelta,
             if row is None:
                 return None
             abandoned = reclaimable(row.status, row.started_at, row.host, now, stale_after)
-            if not (abandoned or (retry_failed and row.status == "failed")):
+            # "stale": a report whose figures were corrected since (app.jobs.honest).
+            if not (abandoned or row.status == "stale"
+                    or (retry_failed and row.status == "failed")):
                 return None
             # Compare-and-swap: of several reclaimers, only the first matches the old row.
             swapped = conn.execute(
@@ -167,8 +169,9 @@ def run_once(job: str, period_key: str, body: Callable[[Path], list[Path]], *,
     try:
         files = _publish(body(staging), staging, reports_dir)
     except Skipped as exc:
-        _finish(run_id, "skipped", clock(), error=str(exc))
-        return RunOutcome(job, period_key, "skipped", run_id, error=str(exc))
+        status = getattr(exc, "status", "skipped")
+        _finish(run_id, status, clock(), error=str(exc))
+        return RunOutcome(job, period_key, status, run_id, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure must be recorded, not lost
         log.exception("%s %s failed", job, period_key)
         db.session.rollback()

@@ -24,6 +24,8 @@ STATUS_LABELS = {
     "success": _l("Réussi"),
     "failed": _l("Échec"),
     "skipped": _l("Non exécuté"),
+    "empty": _l("Aucune donnée"),
+    "stale": _l("Périmé : à recompiler"),
 }
 
 
