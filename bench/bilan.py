@@ -72,7 +72,7 @@ def _page(app) -> None:
     with app.test_request_context(f"/rapports/bilan/?year={YEAR}&edition=internal"):
         login_user(director)
         html = page()
-        assert "Bilan d'activité" in html
+        assert "bilan-section" in html
 
 
 def main() -> None:

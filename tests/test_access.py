@@ -72,6 +72,8 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "bilan.page": ("director", "admin"),
     "bilan.pdf": ("director", "admin"),
     "bilan.save_foreword": ("director", "admin"),
+    "reporting.subscribe": ("director", "admin"),
+    "reporting.unsubscribe": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.

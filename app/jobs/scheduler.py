@@ -138,8 +138,19 @@ def catch_up(*, clock: Clock = utcnow, specs: dict[str, JobSpec] | None = None,
                 continue
             outcomes.append(_run_report(spec, period, clock, retry_failed))
     outcomes += _recompile_stale(specs, only, clock)
+    _deliver(specs, only, now, clock)
     expire_stale_manual_runs(now)
     return outcomes
+
+
+def _deliver(specs: dict[str, JobSpec], only, now: datetime, clock: Clock) -> None:
+    """E-mail each subscriber the latest due period of its report (app.subscriptions)."""
+    from app.jobs.deliveries import deliver_due
+
+    due = {name: specs[name].due(now, 1)[-1] for name in (only or specs)
+           if name in specs and specs[name].requires_figures}
+    if due:
+        deliver_due(due, clock)
 
 
 def _run_report(spec: JobSpec, period: Period, clock: Clock, retry_failed: bool) -> RunOutcome:
