@@ -141,6 +141,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 256
     ARGON2_PARALLELISM = 1
+    # Each test builds its own data: the bilan's page reads its figures afresh (issue 12).
+    BILAN_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -71,6 +71,7 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     # issue 12: the bilan d'activité
     "bilan.page": ("director", "admin"),
     "bilan.pdf": ("director", "admin"),
+    "bilan.chart": ("director", "admin"),
     "bilan.save_foreword": ("director", "admin"),
     "reporting.subscribe": ("director", "admin"),
     "reporting.unsubscribe": ("director", "admin"),

@@ -179,6 +179,14 @@ def test_foreword_is_screened_and_printed(app, make_user, year_of_data):
     assert saved.status_code == 302
     shown = client.get(f"/rapports/bilan/?year={YEAR}&edition=internal")
     assert shown.status_code == 200 and words in shown.get_data(as_text=True)
+    # The page names its charts; each is drawn on the server when the browser asks.
+    page = shown.get_data(as_text=True)
+    charts = re.findall(r'src="(/rapports/bilan/graphique/[^"]+)"', page)
+    assert len(charts) > 10
+    svg = client.get(charts[0].replace("&amp;", "&"))
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.get_data(as_text=True).startswith("<svg")
+    assert client.get(f"/rapports/bilan/graphique/nothing.svg?year={YEAR}").status_code == 404
     with app.app_context():
         data = services.gather(YEAR, None, "internal", today=date(YEAR + 1, 3, 1))
         assert words in " ".join(pages_text(render.pdf(data)))

@@ -59,6 +59,17 @@ def _svg(figure: Figure) -> str:
 
 def grid_chart(grid: Grid) -> str | None:
     """Return the SVG chart of a grid's chosen columns against its item rows, or None."""
+    plotted = grid_series(grid)
+    if plotted is None:
+        return None
+    labels, series = plotted
+    if grid.chart.kind == "line":
+        return line_chart(grid.chart.title, labels, series)
+    return bar_chart(grid.chart.title, labels, series)
+
+
+def grid_series(grid: Grid) -> tuple[list[str], list[tuple[str, list]]] | None:
+    """Return the labels and series a grid's chart plots, or None when it has no chart."""
     if grid.chart is None:
         return None
     items = len(grid.rows) - (1 if grid.total_row else 0)
@@ -73,9 +84,7 @@ def grid_chart(grid: Grid) -> str | None:
             series.append((grid.columns[j].label, values))
     if not series:
         return None
-    if grid.chart.kind == "line":
-        return line_chart(grid.chart.title, labels, series)
-    return bar_chart(grid.chart.title, labels, series)
+    return labels, series
 
 
 def line_chart(title: str, labels: list[str], series: list[tuple[str, list]]) -> str:

@@ -12,7 +12,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -50,6 +50,24 @@ def cell(grid: Grid, i: int, j: int) -> str:
     return number(grid.shown(i, j), fmt, column.kind)
 
 
+def chart_keys(data: dict) -> list[str]:
+    """Return the keys of the charts the document shows, without drawing them."""
+    keys = [key for section in shown_sections(data) for key in section.present(data)
+            if charts.grid_series(data["grids"][key]) is not None]
+    return keys + (["trend"] if len(data["trend"]) >= 2 else [])
+
+
+def draw_chart(data: dict, key: str) -> str | None:
+    """Draw one of the document's charts as SVG (None: no such chart)."""
+    if key not in chart_keys(data):
+        return None
+    with force_locale("fr"):
+        if key == "trend":
+            return charts.trend_chart(_("Visiteurs et entretiens par année"), data["trend"], {
+                "visitors": _("Visiteurs"), "interviews": _("Entretiens")})
+        return charts.grid_chart(data["grids"][key])
+
+
 def draw_charts(data: dict) -> dict[str, str]:
     """Draw every chart the shown sections hold as SVG, keyed by grid (and "trend")."""
     drawn = {}
@@ -81,10 +99,16 @@ def html(data: dict, mode: str = "pdf", drawn: dict[str, str] | None = None,
     Charts are images (SVG): inline data for the page and the PDF, files in assets/ for the
     static folder. As images, their styles and ids stay theirs, whatever the page's.
     """
-    drawn = draw_charts(data) if drawn is None else drawn
-    if mode == "static":
+    if mode == "page":
+        # The page names its charts; the browser fetches them beside it (bilan.chart), so
+        # the page shows at once and its charts come as they are drawn.
+        sources = {key: url_for("bilan.chart", key=key, **context["query"])
+                   for key in chart_keys(data)}
+    elif mode == "static":
+        drawn = draw_charts(data) if drawn is None else drawn
         sources = {key: f"assets/{key}.svg" for key in drawn}
     else:
+        drawn = draw_charts(data) if drawn is None else drawn
         sources = {key: _data_uri(svg) for key, svg in drawn.items()}
     with force_locale("fr"):
         template = "bilan/page.html" if mode == "page" else "bilan/standalone.html"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.bilan import data as bilan_data
@@ -80,6 +82,28 @@ def gather(year: int, site_code: str | None, edition: str, **options) -> dict:
     """Return the bilan's data with its foreword."""
     return bilan_data.gather(year, site_code, edition, foreword=foreword(year, site_code),
                              **options)
+
+
+_RECENT: dict[tuple, tuple[float, dict]] = {}
+RECENT_MAX = 8
+
+
+def recent(year: int, site_code: str | None, edition: str) -> dict:
+    """Return the bilan's data, read again at most once a minute per process.
+
+    The page's charts are fetched one by one beside it: each would otherwise read every
+    figure of the year again.
+    """
+    key = (year, site_code, edition)
+    now = time.monotonic()
+    hit = _RECENT.get(key)
+    if hit is not None and now - hit[0] < current_app.config.get("BILAN_CACHE_SECONDS", 60):
+        return {**hit[1], "foreword": foreword(year, site_code)}
+    data = gather(year, site_code, edition)
+    if len(_RECENT) >= RECENT_MAX:
+        _RECENT.pop(min(_RECENT, key=lambda k: _RECENT[k][0]))
+    _RECENT[key] = (now, data)
+    return data
 
 
 def file_stem(year: int, site_code: str | None, edition: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,10 +41,25 @@ def page():
     if form.errors:
         return _bad_choice(form)
     year, site, edition = form.year.data, form.site.data or None, form.edition.data
-    data = services.gather(year, site, edition)
+    data = services.recent(year, site, edition)
     foreword = ForewordForm(text=data["foreword"])
     return render.html(data, "page", form=form, foreword_form=foreword,
                        query={"year": year, "site": site or "", "edition": edition})
+
+
+@bp.get("/graphique/<key>.svg")
+@role_required(*ROLES)
+def chart(key: str):
+    """Send one chart of the page, drawn on the server as SVG."""
+    form = _choice()
+    if form.errors:
+        return _bad_choice(form)
+    data = services.recent(form.year.data, form.site.data or None, form.edition.data)
+    svg = render.draw_chart(data, key)
+    if svg is None:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.get("/pdf")
