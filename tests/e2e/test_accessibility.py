@@ -49,7 +49,7 @@ AXE_RUN = """async () => {
 NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
-    "reporting.download",
+    "reporting.download", "bilan.pdf", "bilan.chart",
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
