@@ -63,6 +63,9 @@ def test_pdf_figures_are_the_twins(app_ctx, year_of_data, tmp_path, edition):
                 "interviews_by_partner", "gender_by_pole", "year_on_year"):
         for row in twin["tables"][key]["rows"]:
             line = _expected_line(data["grids"][key], row)
+            if len(data["grids"][key].columns) > 11:
+                # The widest tables wrap their row labels: the row's figures stay together.
+                line = line.removeprefix(_text(row["label"])).strip()
             assert line in text, f"{key}: {line!r} not in the PDF"
             checked += 1
     assert checked > 60
