@@ -85,7 +85,7 @@ def main() -> None:
         return
     app = make_app(f"sqlite:///{SQLITE_PATH}")
     build(app, [(YEAR - 1, "villette", None), (YEAR, "villette", None)])
-    from app.bilan import render, services
+    from app.bilan import services
     from app.exports.service import write_annual_report
 
     print(f"load average at the start {load_average()}", flush=True)

@@ -4,9 +4,7 @@ corrected period is marked stale and compiled again at the scheduler's next pass
 from __future__ import annotations
 
 import json
-from datetime import date
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 

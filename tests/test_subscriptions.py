@@ -158,3 +158,15 @@ def test_a_period_without_data_is_not_sent(app, make_user, smtp, empty_reports):
         assert _deliveries() == [("2025-W48", "empty", 0)]
     assert inbox.messages == []
     assert "Aucune donnée, rien envoyé" in auth.client.get("/rapports/").get_data(as_text=True)
+
+
+def test_without_a_mail_server_nothing_is_claimed_and_the_page_says_so(app, make_user,
+                                                                      empty_reports):
+    Builder(app).entry("2025-11-12T10:00+01:00", party=3)
+    auth = _director(app, make_user)
+    _subscribe(auth, email="direction@cite.test", report="monthly")
+    with app.app_context():
+        jobs.catch_up(clock=fixed(paris(2025, 12, 1, 7)), only=["monthly"])
+        assert _deliveries() == []
+    page = auth.client.get("/rapports/").get_data(as_text=True)
+    assert "Aucun serveur de courrier n'est configuré (MAIL_SERVER)" in page

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -110,6 +111,10 @@ def deliver_due(due: dict[str, Period], clock: Clock = utcnow) -> list[tuple[int
     due maps each report (weekly, monthly, annual) to its latest due period. Returns
     (subscription id, period key, status) for each delivery attempted.
     """
+    if not current_app.config.get("MAIL_SERVER"):
+        # No server: nothing is claimed, so nothing is lost once one is set (the Reports
+        # page says so beside the subscriptions).
+        return []
     subs = list(db.session.scalars(sa.select(ReportSubscription).where(
         ReportSubscription.active).order_by(ReportSubscription.id)))
     db.session.rollback()
