@@ -232,6 +232,11 @@ def test_command_writes_the_pdf_and_the_static_folder(app, runner, year_of_data,
     assert all(f'src="{name}"' in index for name in charts)
     assert "&lt;11" in index  # the public edition, small counts hidden
     assert (tmp_path / "bilan_2025_reseau_public.zip").is_file()
+    # Compiled again, the folder replaces the earlier one.
+    again = runner.invoke(args=["report", "annual", "--year", str(YEAR), "--edition", "public",
+                                "--format", "html"])
+    assert again.exit_code == 0, again.output
+    assert (folder / "index.html").is_file()
     result = runner.invoke(args=["report", "annual", "--year", str(YEAR)])
     assert result.exit_code == 0
     assert sorted(Path(p).name for p in result.output.split() if p.startswith(str(tmp_path))) \

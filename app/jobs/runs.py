@@ -145,6 +145,9 @@ def _publish(paths: Iterable[Path], staging: Path, reports_dir: Path) -> list[st
         if path.is_relative_to(staging):
             final = reports_dir / path.relative_to(staging)
             final.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir() and final.is_dir():
+                # A folder (the bilan's static export) replaces the one of an earlier run.
+                shutil.rmtree(final)
             # Atomic on one filesystem: the Reports page never lists a half-written file.
             os.replace(path, final)
         else:
