@@ -28,6 +28,7 @@ instance/config.py:
 	umask 077; $(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 
 setup: $(VENV)/.installed app/static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo instance/config.py
+	scripts/ensure-pdf-fonts.sh
 
 ## Database: migrate, seed the reference data, create the first admin (printed once).
 db: setup
@@ -55,10 +56,12 @@ serve: db
 ## The whole suite: SQLite, then PostgreSQL (a local server, or one the script starts).
 test: setup
 	scripts/ensure-chromium.sh
+	scripts/ensure-libreoffice.sh
 	$(PY) -m pytest
 	scripts/test-postgres.sh
 
 test-sqlite: setup
+	scripts/ensure-libreoffice.sh
 	$(PY) -m pytest
 
 test-postgres: setup
@@ -68,6 +71,7 @@ test-postgres: setup
 bench: setup
 	$(PY) bench/capture.py
 	$(PY) bench/stats.py
+	$(PY) bench/bilan.py
 
 translations-update: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .

@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from app.privacy.views import bp as guard_bp
     from app.reception.views import bp as reception_bp
     from app.reporting.views import bp as reporting_bp
+    from app.bilan.views import bp as bilan_bp
     from app.stats.views import bp as stats_bp
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
     app.register_blueprint(history_bp)
+    app.register_blueprint(bilan_bp)  # the bilan d'activité (issue 12)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -108,6 +108,15 @@ class Config:
     BACKUP_KEEP = 14
     REPORT_SITE_CODE = None
     REPORTS_WAIT_SECONDS = 25
+    # Reports e-mailed to their subscribers (app/subscriptions/, issue 12): SMTP server,
+    # STARTTLS when MAIL_USE_TLS, login when MAIL_USERNAME is set; no server, no mail.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25") or 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "on")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "affluence@localhost")
+    MAIL_TIMEOUT_SECONDS = 30
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     # Durability over raw speed on the floor (PITFALLS: NORMAL can lose the last commits).
     SQLITE_SYNCHRONOUS = "FULL"
@@ -132,6 +141,8 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 256
     ARGON2_PARALLELISM = 1
+    # Each test builds its own data: the bilan's page reads its figures afresh (issue 12).
+    BILAN_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -103,6 +103,17 @@ JOB_STATUSES = {
     "failed": _l("Échec"),
     "skipped": _l("Non exécuté"),
 }
+# issue 12: honest reports, and reports e-mailed to their subscribers
+JOB_STATUSES.update({
+    "empty": _l("Aucune donnée"),
+    "stale": _l("Périmé : à recompiler"),
+})
+DELIVERY_STATUSES = {
+    "sending": _l("Envoi en cours"),
+    "sent": _l("Envoyé"),
+    "failed": _l("Échec, nouvel essai prévu"),
+    "empty": _l("Aucune donnée, rien envoyé"),
+}
 
 # Kinds of personal data the note guard refuses, as the refusal names them.
 GUARD_KINDS = {

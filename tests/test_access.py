@@ -74,6 +74,13 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "history.history_preview": ("admin",),
     "history.history_confirm": ("admin",),
     "history.history_discard": ("admin",),
+    # issue 12: the bilan d'activité
+    "bilan.page": ("director", "admin"),
+    "bilan.pdf": ("director", "admin"),
+    "bilan.chart": ("director", "admin"),
+    "bilan.save_foreword": ("director", "admin"),
+    "reporting.subscribe": ("director", "admin"),
+    "reporting.unsubscribe": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from io import BytesIO
 from typing import IO
 
@@ -20,6 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.exports.grids import DECIMAL, INTEGER, Grid, Report, Sheet
 from app.exports.reports import annual_report, partner_report, period_report
@@ -120,23 +123,95 @@ def _write_sheet(workbook: Workbook, report: Report, sheet: Sheet, title: str) -
     # Rows are numbered from 1; the first grid's header row is frozen with the label column.
     first_header = None
     charts = []
+    blocks = []
     for grid in sheet.grids:
         start = len(rows) + 1
         header = start + 1
         first_header = first_header or header
         rows.extend(_grid_rows(ws, grid))
-        if grid.chart is not None and len(grid.rows) > 1:
+        chart = grid.chart is not None and len(grid.rows) > 1
+        if chart:
             charts.append((_chart(ws, grid, header), f"{get_column_letter(len(grid.columns) + 3)}"
                                                       f"{start}"))
             while len(rows) - start + 1 < CHART_ROWS:
                 rows.append([])
+        blocks.append(_Block(start, len(rows), chart))
         rows.append([])
     if first_header:
         ws.freeze_panes = f"B{first_header + 1}"
     for chart, anchor in charts:
         ws.add_chart(chart, anchor)
+    _print_setup(ws, widths, blocks, first_header, summary=sheet is report.sheets[0],
+                 chart_columns=bool(charts), single=len(sheet.grids) == 1)
     for row in rows:
         ws.append(row)
+
+
+# ---------------------------------------------------------------------------- print setup
+# LibreOffice and Excel print a sheet without a print setup in portrait, column by column
+# (PITFALLS): every sheet gets one, worked out from what the sheet holds.
+
+A4_SHORT_PT, A4_LONG_PT = 595, 842
+MARGIN_PT = 0.5 * 72  # the margins set below, in inches, as points
+ROW_PT = 15  # a default row's height
+WRAPPED_ROW_PT = 45  # a header row whose labels wrap onto three lines
+CHART_WIDTH_CHARS = 16 / 0.19  # a 16 cm chart, in column-width characters (about 0.19 cm each)
+
+
+@dataclass
+class _Block:
+    """A grid on its sheet: its first and last rows, and whether a chart sits beside it."""
+
+    first: int
+    last: int
+    chart: bool
+
+
+def _width_pt(characters: float) -> float:
+    return characters * 5.6 + 5  # a column's width in characters, as printed points
+
+
+def _print_setup(ws, widths: list[float], blocks: list[_Block], first_header: int | None, *,
+                 summary: bool, chart_columns: bool, single: bool) -> None:
+    """Set orientation, fit to one page wide, repeated header rows and page breaks."""
+    wide = sum(widths) + (2 + CHART_WIDTH_CHARS if chart_columns else 0)
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    landscape = _width_pt(wide) > A4_SHORT_PT - 2 * MARGIN_PT
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    # The summary on one page; the other sheets as many pages down as they need.
+    ws.page_setup.fitToHeight = 1 if summary else 0
+    ws.print_options.gridLines = False
+    if first_header:
+        # One table: its title, filters and header row on every page; several tables: the
+        # sheet's title and filters (a header row would be wrong under the next table).
+        ws.print_title_rows = f"1:{first_header}" if single else "1:2"
+    if summary:
+        return
+    page_width = (A4_LONG_PT if landscape else A4_SHORT_PT) - 2 * MARGIN_PT
+    page_height = (A4_SHORT_PT if landscape else A4_LONG_PT) - 2 * 0.6 * 72
+    scale = min(1.0, page_width / _width_pt(wide))
+    titles = (first_header if single else 2) if first_header else 0
+    per_page = int((page_height / scale - titles * ROW_PT - WRAPPED_ROW_PT) / ROW_PT * 0.9)
+    _break_before_cut_blocks(ws, blocks, per_page)
+
+
+def _break_before_cut_blocks(ws, blocks: list[_Block], per_page: int) -> None:
+    """Start a new page before a grid that a page would cut while it could fit on one."""
+    top = 1
+    for block in blocks:
+        height = block.last - block.first + 1
+        # Only a grid with its chart must not be cut; a long table may go on to the next
+        # page between rows, its header repeated.
+        if (block.chart and height <= per_page and block.first > top
+                and block.last - top + 1 > per_page):
+            ws.row_breaks.append(Break(id=block.first - 1))
+            top = block.first
+        while block.last - top + 1 > per_page:
+            top += per_page
 
 
 def _grid_rows(ws, grid: Grid) -> list[list]:

@@ -46,7 +46,20 @@ def _filters(data: dict, edition: str, threshold: int | None) -> list[tuple[str,
     ]
     if data.get("partner"):
         rows.insert(2, (_("Partenaire"), data["partner"]["label"]))
+    if provisional(data):
+        rows.insert(1, (_("Statut"), _("Provisoire : la période n'est pas terminée, données au "
+                                       "%(day)s", day=f"{data_as_of(data):%d/%m/%Y}")))
     return rows
+
+
+def data_as_of(data: dict):
+    """Return the last day the figures of a report count (its end, or the day compiled)."""
+    return min(data["end"], data["generated_at"].date())
+
+
+def provisional(data: dict) -> bool:
+    """Tell whether the report's period had not ended when it was compiled."""
+    return data["end"] >= data["generated_at"].date()
 
 
 def _legend(threshold: int | None) -> str:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import IO
 
 from app.exports.grids import Grid, Report
+from app.exports.reports import data_as_of, provisional
 from app.privacy.suppression import SECONDARY_MARK, small_mark
 
 
@@ -78,6 +79,9 @@ def report_twin(report: Report, data: dict) -> dict:
         "site": dict(data["site"]) if data["site"] else None,
         "edition": report.edition,
         "generated_at": data["generated_at"].isoformat(timespec="seconds"),
+        # A period not over yet: its figures will still change (issue 12).
+        "provisional": provisional(data),
+        "data_as_of": data_as_of(data).isoformat(),
         "visitors": figure("visitors"),
         "arrivals_by_destination": _by_code(destinations, "persons") if destinations else {},
         "reorientations": _flows(report.grid("reorientations")),

@@ -61,14 +61,25 @@ def monthly_body(period: Period, out_dir: Path, progress: Progress | None = None
 
 def annual_body(period: Period, out_dir: Path, progress: Progress | None = None,
                 site_code: str | None = None, editions: Iterable[str] = ("internal", "public"),
-                ) -> list[Path]:
-    """Write the annual activity report of the year, in each edition."""
+                formats: Iterable[str] = ("xlsx", "pdf")) -> list[Path]:
+    """Write the annual activity report of the year, in each edition and format.
+
+    xlsx: the workbook and its JSON twin; pdf: the bilan's PDF; html: the bilan's static
+    folder (index.html, assets, PDF) and a zip of it.
+    """
+    from app.bilan import services as bilan
     from app.exports.service import write_annual_report
 
+    site_code = site_code or _site_code()
     written: list[Path] = []
     for edition in editions:
-        written += _as_list(write_annual_report(period.start.year, site_code or _site_code(),
-                                                edition, out_dir, progress=progress))
+        if "xlsx" in formats:
+            written += _as_list(write_annual_report(period.start.year, site_code,
+                                                    edition, out_dir, progress=progress))
+        if "pdf" in formats:
+            written.append(bilan.write_pdf(period.start.year, site_code, edition, out_dir))
+        if "html" in formats:
+            written += bilan.write_static(period.start.year, site_code, edition, out_dir)
     return written
 
 

@@ -111,7 +111,9 @@ def claim(job: str, period_key: str, now: datetime, *, stale_after: timedelta,
             if row is None:
                 return None
             abandoned = reclaimable(row.status, row.started_at, row.host, now, stale_after)
-            if not (abandoned or (retry_failed and row.status == "failed")):
+            # "stale": a report whose figures were corrected since (app.jobs.honest).
+            if not (abandoned or row.status == "stale"
+                    or (retry_failed and row.status == "failed")):
                 return None
             # Compare-and-swap: of several reclaimers, only the first matches the old row.
             swapped = conn.execute(
@@ -143,6 +145,9 @@ def _publish(paths: Iterable[Path], staging: Path, reports_dir: Path) -> list[st
         if path.is_relative_to(staging):
             final = reports_dir / path.relative_to(staging)
             final.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir() and final.is_dir():
+                # A folder (the bilan's static export) replaces the one of an earlier run.
+                shutil.rmtree(final)
             # Atomic on one filesystem: the Reports page never lists a half-written file.
             os.replace(path, final)
         else:
@@ -167,8 +172,9 @@ def run_once(job: str, period_key: str, body: Callable[[Path], list[Path]], *,
     try:
         files = _publish(body(staging), staging, reports_dir)
     except Skipped as exc:
-        _finish(run_id, "skipped", clock(), error=str(exc))
-        return RunOutcome(job, period_key, "skipped", run_id, error=str(exc))
+        status = getattr(exc, "status", "skipped")
+        _finish(run_id, status, clock(), error=str(exc))
+        return RunOutcome(job, period_key, status, run_id, error=str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure must be recorded, not lost
         log.exception("%s %s failed", job, period_key)
         db.session.rollback()

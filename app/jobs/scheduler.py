@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from app.extensions import db
-from app.jobs import bodies
+from app.jobs import bodies, honest
 from app.jobs.periods import Period, day_period, month_before, week_before, year_before
 from app.jobs.runs import (
     Clock,
@@ -89,6 +89,8 @@ class JobSpec:
     window: int
     body: bodies.Body
     misfire_grace_seconds: int = 6 * 3600
+    # A report: a period without figures is recorded as empty, not compiled (issue 12).
+    requires_figures: bool = False
 
 
 def default_specs() -> dict[str, JobSpec]:
@@ -97,9 +99,12 @@ def default_specs() -> dict[str, JobSpec]:
     # the names the rest of the app uses, so a test or a deployment can replace one there.
     package = sys.modules["app.jobs"]
     specs = [
-        JobSpec("weekly", WEEKLY_CRON, due_weeks, 2, package.weekly_body),
-        JobSpec("monthly", MONTHLY_CRON, due_months, 2, package.monthly_body),
-        JobSpec("annual", ANNUAL_CRON, due_years, 1, package.annual_body),
+        JobSpec("weekly", WEEKLY_CRON, due_weeks, 2, package.weekly_body,
+                requires_figures=True),
+        JobSpec("monthly", MONTHLY_CRON, due_months, 2, package.monthly_body,
+                requires_figures=True),
+        JobSpec("annual", ANNUAL_CRON, due_years, 1, package.annual_body,
+                requires_figures=True),
         JobSpec("backup", BACKUP_CRON, due_backups, 1, package.backup_body,
                 misfire_grace_seconds=2 * 3600),
     ]
@@ -131,11 +136,40 @@ def catch_up(*, clock: Clock = utcnow, specs: dict[str, JobSpec] | None = None,
                 or (retry_failed and row.status == "failed")
             ):
                 continue
-            outcomes.append(run_once(
-                name, period.key, lambda out, s=spec, p=period: s.body(p, out),
-                clock=clock, retry_failed=retry_failed))
+            outcomes.append(_run_report(spec, period, clock, retry_failed))
+    outcomes += _recompile_stale(specs, only, clock)
+    _deliver(specs, only, now, clock)
     expire_stale_manual_runs(now)
     return outcomes
+
+
+def _deliver(specs: dict[str, JobSpec], only, now: datetime, clock: Clock) -> None:
+    """E-mail each subscriber the latest due period of its report (app.subscriptions)."""
+    from app.jobs.deliveries import deliver_due
+
+    due = {name: specs[name].due(now, 1)[-1] for name in (only or specs)
+           if name in specs and specs[name].requires_figures}
+    if due:
+        deliver_due(due, clock)
+
+
+def _run_report(spec: JobSpec, period: Period, clock: Clock, retry_failed: bool) -> RunOutcome:
+    """Run one scheduled period; a report of a period without figures is recorded as empty."""
+    if not spec.requires_figures:
+        return run_once(spec.name, period.key, lambda out: spec.body(period, out),
+                        clock=clock, retry_failed=retry_failed)
+    outcome = run_once(spec.name, period.key, honest.guarded(spec.body, period), clock=clock,
+                       retry_failed=retry_failed)
+    honest.stamp(outcome, period)
+    return outcome
+
+
+def _recompile_stale(specs: dict[str, JobSpec], only, clock: Clock) -> list[RunOutcome]:
+    """Mark stale the reports whose figures were corrected, and compile them again."""
+    names = [name for name in (only or specs) if name in specs and specs[name].requires_figures]
+    honest.mark_stale(clock)
+    return [_run_report(specs[job], honest.period_of(job, key), clock, False)
+            for job, key in honest.stale_reports(names)]
 
 
 def _run_due(app: Flask, name: str) -> None:

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, JobRun
 from app.models.history import HISTORY_MEASURES, HistoryBatch, HistoryMonth
+from app.models.bilan import BilanForeword, ReportDelivery, ReportStamp, ReportSubscription
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
@@ -24,4 +25,5 @@ __all__ = [
     "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
     "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
     "HISTORY_MEASURES", "HistoryBatch", "HistoryMonth",
+    "BilanForeword", "ReportDelivery", "ReportStamp", "ReportSubscription",
 ]

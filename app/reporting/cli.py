@@ -73,14 +73,18 @@ def _check_year(year: int) -> None:
 @click.option("--site", "site_code", help="Site code; all sites when omitted.")
 @click.option("--edition", type=click.Choice(["internal", "public"]),
               help="One edition; both when omitted.")
-def annual_command(year, site_code, edition):
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf", "html"]), default="xlsx",
+              show_default=True,
+              help="xlsx: workbook and JSON twin; pdf: the bilan as a PDF; html: the bilan's "
+                   "static folder (index.html, assets, PDF) and its zip.")
+def annual_command(year, site_code, edition, fmt):
     """Compile the annual activity report and print the paths written."""
     _check_site(site_code)
     _check_year(year)
     editions = [edition] if edition else ["internal", "public"]
     bar = _ProgressBar(f"Bilan {year}")
     try:
-        outcome = services.run_annual(year, site_code, editions, progress=bar)
+        outcome = services.run_annual(year, site_code, editions, progress=bar, formats=(fmt,))
     finally:
         bar.close()
     _report(outcome)

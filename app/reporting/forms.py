@@ -2,9 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, EmailField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from app import vocabulary
 
 from app.reporting.services import MAX_RAW_DAYS
 
@@ -28,6 +30,10 @@ class AnnualReportForm(FlaskForm):
     year = SelectField(_l("Année"), coerce=int, validators=[InputRequired()])
     site = SelectField(_l("Site"))
     edition = SelectField(_l("Édition"), choices=EDITIONS, validators=[InputRequired()])
+    fmt = SelectField(_l("Format"), default="xlsx", choices=_options([
+        ("xlsx", _l("Classeur Excel (.xlsx)")),
+        ("pdf", _l("Bilan en PDF")),
+        ("html", _l("Bilan à publier : dossier web et PDF (.zip)"))]))
 
     def __init__(self, years, sites, **kwargs):
         super().__init__(prefix="annual", **kwargs)
@@ -69,3 +75,23 @@ class PartnerReportForm(FlaskForm):
         super().__init__(prefix="partner", **kwargs)
         self.partner.choices = _options(partners)
         self.year.choices = _options((y, str(y)) for y in years)
+
+
+class SubscriptionForm(FlaskForm):
+    """Who receives which report by e-mail, in which edition, for which site, as which file."""
+
+    email = EmailField(_l("Adresse électronique"), validators=[
+        InputRequired(_l("Adresse obligatoire.")), Length(max=254)])
+    report = SelectField(_l("Rapport"), choices=[
+        SelectChoice(code, vocabulary.JOBS[code]) for code in ("weekly", "monthly", "annual")])
+    edition = SelectField(_l("Édition"), default="internal", choices=[
+        SelectChoice("internal", _l("Interne : tous les chiffres")),
+        SelectChoice("public", _l("Publication : petits effectifs masqués (bilan annuel)"))])
+    site = SelectField(_l("Site"), default="")
+    fmt = SelectField(_l("Fichier joint"), default="xlsx", choices=[
+        SelectChoice("xlsx", _l("Classeur Excel")),
+        SelectChoice("pdf", _l("PDF (bilan annuel)"))])
+
+    def __init__(self, sites, **kwargs):
+        super().__init__(prefix="subscription", **kwargs)
+        self.site.choices = _all_sites(sites)

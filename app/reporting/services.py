@@ -214,12 +214,15 @@ def partner_exists(code: str) -> bool:
 
 
 def run_annual(year: int, site_code: str | None, editions: list[str],
-               progress: jobs.Progress | None = None) -> jobs.RunOutcome:
-    """Compile the annual report now, as a manual run."""
+               progress: jobs.Progress | None = None,
+               formats: tuple[str, ...] = ("xlsx",)) -> jobs.RunOutcome:
+    """Compile the annual report now (workbook, PDF or static folder), as a manual run."""
     period = jobs.year_period(year)
-    label = "/".join([str(year), site_code or "reseau"] + (editions if len(editions) == 1 else []))
+    label = "/".join([str(year), site_code or "reseau"] + (editions if len(editions) == 1 else [])
+                     + [fmt for fmt in formats if fmt != "xlsx"])
     return jobs.run_manual("annual", label, lambda out: jobs.annual_body(
-        period, out, progress=progress, site_code=site_code, editions=editions))
+        period, out, progress=progress, site_code=site_code, editions=editions,
+        formats=formats))
 
 
 def run_period(job: str, period: jobs.Period) -> jobs.RunOutcome:

@@ -6,10 +6,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from app import jobs, vocabulary
 from app.reporting import services
-from app.reporting.forms import AnnualReportForm, PartnerReportForm, RawExportForm
+from app.reporting import subscriptions
+from app.reporting.forms import (AnnualReportForm, PartnerReportForm, RawExportForm,
+                                 SubscriptionForm)
 from app.security import role_required
 from app.timeutil import local_today
 
@@ -24,6 +27,8 @@ STATUS_LABELS = {
     "success": _l("Réussi"),
     "failed": _l("Échec"),
     "skipped": _l("Non exécuté"),
+    "empty": vocabulary.JOB_STATUSES["empty"],
+    "stale": vocabulary.JOB_STATUSES["stale"],
 }
 
 
@@ -40,6 +45,7 @@ def _forms(submitted: str | None = None) -> dict:
         "raw": RawExportForm(sites, start=last_month.start, end=last_month.end, **data("raw")),
         "partner": PartnerReportForm(services.partner_choices(), years,
                                      year=local_today().year - 1, **data("partner")),
+        "subscription": SubscriptionForm(sites, **data("subscription")),
     }
 
 
@@ -58,6 +64,8 @@ def _page(forms: dict, status: int = 200):
         "reporting/index.html", forms=forms, reports=reports, older=older,
         runs=services.recent_runs(), backups=services.backups_summary(),
         retention=services.retention_runs(),
+        subscriptions=subscriptions.list_subscriptions(),
+        delivery_labels=vocabulary.DELIVERY_STATUSES,
         job_labels=JOB_LABELS, status_labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
         human_size=human_size, format_decimal=format_decimal,
     ), status
@@ -94,7 +102,8 @@ def compile_annual():
     if not form.validate_on_submit():
         return _page(forms, 400)
     year, site, edition = form.year.data, form.site.data or None, form.edition.data
-    _launch(lambda: services.run_annual(year, site, [edition]))
+    formats = (form.fmt.data,)
+    _launch(lambda: services.run_annual(year, site, [edition], formats=formats))
     return redirect(url_for(".index"))
 
 
@@ -131,3 +140,32 @@ def download(name: str):
     if services.find_report_file(name) is None:
         abort(404)
     return send_from_directory(services.reports_dir(), name, as_attachment=True)
+
+
+@bp.post("/abonnements")
+@role_required(*ROLES)
+def subscribe():
+    """Subscribe an address to a report; a refusal names the field and why."""
+    forms = _forms("subscription")
+    form = forms["subscription"]
+    if form.validate_on_submit():
+        try:
+            subscriptions.subscribe(form.email.data, form.report.data, form.edition.data,
+                                    form.site.data or None, form.fmt.data, current_user.id)
+        except subscriptions.SubscriptionRefused as refused:
+            getattr(form, refused.field).errors = [refused.message]
+        else:
+            flash(_("Abonnement enregistré : %(email)s recevra le rapport à chaque période.",
+                    email=form.email.data), "success")
+            return redirect(url_for(".index") + "#subscriptions-title")
+    return _page(forms, 400)
+
+
+@bp.post("/abonnements/<int:subscription_id>/arreter")
+@role_required(*ROLES)
+def unsubscribe(subscription_id: int):
+    """Stop a subscription."""
+    if not subscriptions.unsubscribe(subscription_id):
+        abort(404)
+    flash(_("Abonnement arrêté."), "success")
+    return redirect(url_for(".index") + "#subscriptions-title")

@@ -1,13 +1,13 @@
 """The past years: imported monthly aggregates and their import batches (issue 12).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -50,6 +50,7 @@ NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
     "reporting.download", "history.history_template",
+    "bilan.pdf", "bilan.chart",
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
