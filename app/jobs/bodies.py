@@ -61,7 +61,7 @@ def monthly_body(period: Period, out_dir: Path, progress: Progress | None = None
 
 def annual_body(period: Period, out_dir: Path, progress: Progress | None = None,
                 site_code: str | None = None, editions: Iterable[str] = ("internal", "public"),
-                formats: Iterable[str] = ("xlsx", "pdf")) -> list[Path]:
+                formats: Iterable[str] = ("xlsx",)) -> list[Path]:
     """Write the annual activity report of the year, in each edition and format.
 
     xlsx: the workbook and its JSON twin; pdf: the bilan's PDF; html: the bilan's static

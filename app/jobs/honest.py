@@ -74,9 +74,13 @@ def stamp(outcome: RunOutcome, period: Period) -> None:
     if outcome.status != "success" or outcome.run_id is None:
         return
     fingerprint = trend.fingerprint(report_scope(period))
-    db.session.execute(sa.delete(ReportStamp).where(ReportStamp.run_id == outcome.run_id))
-    db.session.add(ReportStamp(run_id=outcome.run_id, fingerprint=fingerprint))
-    db.session.commit()
+    db.session.rollback()
+    table = ReportStamp.__table__
+    # Its own write transaction, taken at once (PITFALLS: a read then a write under SQLite
+    # fails when a tablet's insert got in between).
+    with db.engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+        conn.execute(sa.delete(table).where(table.c.run_id == outcome.run_id))
+        conn.execute(sa.insert(table).values(run_id=outcome.run_id, fingerprint=fingerprint))
 
 
 def mark_stale(clock: Clock = utcnow) -> list[tuple[str, str]]:

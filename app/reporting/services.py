@@ -220,9 +220,10 @@ def run_annual(year: int, site_code: str | None, editions: list[str],
     period = jobs.year_period(year)
     label = "/".join([str(year), site_code or "reseau"] + (editions if len(editions) == 1 else [])
                      + [fmt for fmt in formats if fmt != "xlsx"])
+    # The workbook is the body's default: asked for alone, it is not named.
+    options = {} if tuple(formats) == ("xlsx",) else {"formats": tuple(formats)}
     return jobs.run_manual("annual", label, lambda out: jobs.annual_body(
-        period, out, progress=progress, site_code=site_code, editions=editions,
-        formats=formats))
+        period, out, progress=progress, site_code=site_code, editions=editions, **options))
 
 
 def run_period(job: str, period: jobs.Period) -> jobs.RunOutcome:
