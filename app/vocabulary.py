@@ -21,6 +21,8 @@ ROLES = {
     "counsellor": _l("Conseiller·ère"),
     "director": _l("Direction"),
     "admin": _l("Administration"),
+    # issue 11: the exit kiosk's account, which can only take satisfaction answers
+    "kiosk": _l("Borne de satisfaction"),
 }
 
 NAV_ITEMS = (

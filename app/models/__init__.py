@@ -1,6 +1,10 @@
 """Every model, importable from one place (Alembic and the services import from here)."""
 
 from app.models.audit import AuditEvent, JobRun
+from app.models.floor import (
+    PRESENCE_STATUSES, SCORES, CounsellorPresence, OccupancyCount, OccupancyRound, PresenceChange,
+    RoundSchedule, SatisfactionAnswer, Space,
+)
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
@@ -22,4 +26,6 @@ __all__ = [
     "Interview", "InterviewOutcome", "interview_themes", "PROFILE_CATEGORIES", "EventType",
     "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
     "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
+    "PRESENCE_STATUSES", "SCORES", "CounsellorPresence", "OccupancyCount", "OccupancyRound",
+    "PresenceChange", "RoundSchedule", "SatisfactionAnswer", "Space",
 ]

@@ -1,0 +1,37 @@
+"""The exit kiosk's page, and the lock that keeps a kiosk account on it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, render_template, request
+from flask_login import current_user
+
+from app.floor import services
+from app.security import role_required, wants_json
+
+bp = Blueprint("floor", __name__)
+
+# All a kiosk account may reach: its page, its API, and signing in and out.
+KIOSK_ENDPOINTS = frozenset({
+    "floor.kiosk", "floor_api.post_satisfaction", "api.csrf_token", "main.home",
+    "main.service_worker", "auth.login", "auth.logout_view", "auth.change_password",
+    "auth.set_language", "static",
+})
+
+
+@bp.before_app_request
+def keep_kiosk_on_its_page():
+    """Refuse a kiosk account everything but the kiosk: a visitor at the exit can do nothing else."""
+    if not (current_user and current_user.is_authenticated and current_user.role == "kiosk"):
+        return None
+    if request.endpoint in KIOSK_ENDPOINTS or request.endpoint is None:
+        return None
+    if wants_json():
+        return jsonify(error="forbidden", message="kiosk"), 403
+    abort(403)
+
+
+@bp.route("/borne")
+@role_required("kiosk")
+def kiosk():
+    """Show the satisfaction question, one tap on a four-point scale."""
+    return render_template("floor/kiosk.html", config=services.kiosk_config(current_user))
