@@ -180,6 +180,11 @@ def round_config(site) -> dict:
     }
 
 
+def round_config_for(site_code: str) -> dict:
+    """Return round_config() of the site with that code."""
+    return round_config(reference.by_code(Site, site_code))
+
+
 def set_schedule(site_id: int, every: int, first_hour: int, last_hour: int,
                  active: bool = True) -> None:
     """Set a site's round schedule."""
@@ -340,3 +345,39 @@ def utc_iso(instant: datetime | None) -> str | None:
 def now_iso() -> str:
     """Return the server's time, for the pages to show how fresh a figure is."""
     return utcnow().isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- the floor board's sections
+
+
+def floor_board_data(site_code: str, day_iso: str, live: bool) -> dict:
+    """Return the floor board's pole and occupancy tables for one site and Paris day."""
+    from app.figures.poles import pole_hours, pole_status
+
+    site = reference.by_code(Site, site_code)
+    day = date.fromisoformat(day_iso)
+    scope = Scope(day, day, (site.id,))
+    poles = [pole for pole in reference.every(Pole)]
+    poles.sort(key=lambda pole: (pole.position, pole.id))
+    hours_rows = pole_hours(scope)
+    used = {row["pole"] for row in hours_rows}
+    shown = [pole for pole in poles if pole.active or pole.id in used]
+    cells = {(row["hour"], row["pole"]): row for row in hours_rows}
+    hours = sorted({row["hour"] for row in hours_rows})
+    spaces = sorted(reference.every(Space), key=lambda s: (s.position, s.id))
+    occupancy_rows = occupancy.by_space_and_hour(scope)
+    counted = {(row["space"], row["hour"]): row for row in occupancy_rows}
+    round_hours = sorted({row["hour"] for row in occupancy_rows})
+    return {
+        "live": live,
+        "now": pole_status(site.id) if live else [],
+        "poles": [{"id": p.id, "code": p.code, "label": p.short_label or p.label} for p in shown],
+        "hours": [{"hour": hour, "cells": {p.id: cells.get((hour, p.id)) for p in shown}}
+                  for hour in hours],
+        "short_hours": sum(1 for row in hours_rows if row["short"]),
+        "spaces": [{"code": s.code, "label": s.label, "capacity": s.capacity,
+                    "cells": {hour: counted.get((s.id, hour)) for hour in round_hours}}
+                   for s in spaces if s.site_id == site.id
+                   and (s.active or any((s.id, h) in counted for h in round_hours))],
+        "round_hours": round_hours,
+    }

@@ -30,6 +30,13 @@ def keep_kiosk_on_its_page():
     abort(403)
 
 
+@bp.app_context_processor
+def floor_helpers():
+    """Let the tablet's floor partial read its round config without the reception feature's help."""
+    return {"floor_round_config": services.round_config_for,
+            "floor_board_data": services.floor_board_data}
+
+
 @bp.route("/borne")
 @role_required("kiosk")
 def kiosk():
