@@ -92,11 +92,19 @@ PRESENCE = {
     },
 }
 
-ROUND_SCHEMA = ItemSchema("round", ROUND, messages={
+class _RoundSchema(ItemSchema):
+    """The round's schema; a count is named by its space ("counts.cyber") with one reason."""
+
+    def _reason(self, field_name: str, error) -> str:
+        if field_name.startswith("counts."):
+            return _("nombre entier de 0 à %(max)d attendu", max=MAX_PEOPLE)
+        return super()._reason(field_name, error)
+
+
+ROUND_SCHEMA = _RoundSchema("round", ROUND, messages={
     "id": lambda _e: _("doit être un UUID"),
     "taken_at": lambda _e: _("date ISO 8601 avec fuseau attendue"),
-    "counts": lambda _e: _("au moins un espace, chaque nombre entre 0 et %(max)d",
-                           max=MAX_PEOPLE),
+    "counts": lambda _e: _("objet attendu, avec au moins un espace"),
 })
 ANSWER_SCHEMA = ItemSchema("answer", ANSWER, messages={
     "id": lambda _e: _("doit être un UUID"),
