@@ -164,6 +164,7 @@ AUDIT_TARGETS = {
     "outcome": _l("Suite d'entretien"),
     "profile_option": _l("Profil du public"),
     "event_type": _l("Type d'événement"),
+    "space": _l("Espace"),  # issue 11
 }
 
 AUDIT_FIELDS = {
@@ -203,6 +204,7 @@ AUDIT_FIELDS = {
     "themes": _l("thèmes"),
     "outcomes": _l("suites"),
     "note": _l("note"),
+    "capacity": _l("places"),  # issue 11
 }
 
 
