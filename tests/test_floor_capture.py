@@ -134,7 +134,8 @@ def test_the_kiosk_account_reaches_only_its_page(kiosk):
     client = kiosk.client
     assert client.get("/").location.endswith("/borne")
     assert client.get("/borne").status_code == 200
-    for path in ("/accueil-du-jour", "/statistiques/jour", "/accueil/", "/aide/"):
+    for path in ("/accueil-du-jour", "/statistiques/jour", "/accueil/", "/entretiens/nouveau",
+                 "/admin/comptes", "/rapports/"):
         assert client.get(path).status_code == 403, path
     assert client.get("/api/v1/counts").status_code == 403
     assert client.get("/api/v1/poles/status").status_code == 403

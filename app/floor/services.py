@@ -46,6 +46,7 @@ from app.models import (
 from app.timeutil import local_day_and_hour, local_today, utcnow
 
 MAX_PEOPLE = 2000
+POLE_HOURS_MAX_DAYS = 93
 _WHEN = (f"with offset; at most {MAX_QUEUE_AGE.days} days old and "
          f"{int(MAX_CLOCK_AHEAD.total_seconds() // 60)} minutes ahead of the server's clock")
 
@@ -388,4 +389,60 @@ def floor_board_data(site_code: str, day_iso: str, live: bool) -> dict:
                    for s in spaces if s.site_id == site.id
                    and (s.active or any((s.id, h) in counted for h in round_hours))],
         "round_hours": round_hours,
+    }
+
+
+def dashboard_floor_data(filters: dict) -> dict:
+    """Return the dashboard's floor sections for its filters: satisfaction, occupancy, poles."""
+    from app.figures import satisfaction
+    from app.figures.poles import pole_hours
+    from app.figures.scope import resolve
+
+    resolved = resolve(date.fromisoformat(filters["start"]), date.fromisoformat(filters["end"]),
+                       filters.get("site"), filters.get("pole"))
+    scope = resolved.scope
+    answers = satisfaction.answers(scope)
+    by_score = {score: 0 for score in SCORES}
+    months: dict[date, dict[int, int]] = {}
+    by_pole: dict[int | None, dict[int, int]] = {}
+    for row in answers:
+        by_score[row["score"]] += row["answers"]
+        months.setdefault(row["month"], {s: 0 for s in SCORES})[row["score"]] += row["answers"]
+        by_pole.setdefault(row["pole"], {s: 0 for s in SCORES})[row["score"]] += row["answers"]
+    total = sum(by_score.values())
+    throttled = sum(row["taps"] for row in satisfaction.throttled(scope))
+    poles = {pole.id: pole for pole in reference.every(Pole)}
+    spaces = {space.id: space for space in reference.every(Space)}
+    occupancy_rows = [{"code": spaces[row["space"]].code, "label": spaces[row["space"]].label,
+                       "capacity": spaces[row["space"]].capacity, **row}
+                      for row in occupancy.by_space(scope)]
+    occupancy_rows.sort(key=lambda row: (spaces[row["space"]].position, row["space"]))
+    short: dict[int, dict] = {}
+    # Read minute by minute from raw rows: a season at most keeps the dashboard quick.
+    hourly = pole_hours(scope) if (scope.end - scope.start).days <= POLE_HOURS_MAX_DAYS else None
+    for row in hourly or []:
+        entry = short.setdefault(row["pole"], {"sent": 0, "interviews": 0, "short": 0,
+                                               "hours": {}})
+        entry["sent"] += row["sent"]
+        entry["interviews"] += row["interviews"]
+        if row["short"]:
+            entry["short"] += 1
+            entry["hours"][row["hour"]] = entry["hours"].get(row["hour"], 0) + 1
+    return {
+        "satisfaction": {
+            "answers": total, "by_score": by_score, "throttled": throttled,
+            "average": sum(s * n for s, n in by_score.items()) / total if total else None,
+            "months": [{"month": month, "by_score": scores, "answers": sum(scores.values())}
+                       for month, scores in sorted(months.items())],
+            "by_pole": [{"label": poles[pole].label if pole in poles else None,
+                         "by_score": scores, "answers": sum(scores.values())}
+                        for pole, scores in sorted(by_pole.items(), key=lambda item: (
+                            poles[item[0]].position if item[0] in poles else 99))],
+        },
+        "occupancy": occupancy_rows,
+        "poles": None if hourly is None else [
+            {"label": poles[pole_id].label, **entry,
+             "worst_hours": sorted(entry["hours"].items(), key=lambda h: (-h[1], h[0]))[:3]}
+            for pole_id, entry in sorted(short.items(), key=lambda item: (
+                poles[item[0]].position if item[0] in poles else 99))],
     }

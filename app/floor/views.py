@@ -10,15 +10,16 @@ from app.security import role_required, wants_json
 
 bp = Blueprint("floor", __name__)
 
-# All a kiosk account may reach: its page, its API, and signing in and out.
+# All a kiosk account may reach: its page, its API, signing in and out, and what is public
+# anyway (no link of the kiosk page leads there).
 KIOSK_ENDPOINTS = frozenset({
     "floor.kiosk", "floor_api.post_satisfaction", "api.csrf_token", "main.home",
     "main.service_worker", "auth.login", "auth.logout_view", "auth.change_password",
-    "auth.set_language", "static",
+    "auth.set_language", "static", "main.health", "api.openapi", "help.index",
+    "help.role_page",
 })
 
 
-@bp.before_app_request
 def keep_kiosk_on_its_page():
     """Refuse a kiosk account everything but the kiosk: a visitor at the exit can do nothing else."""
     if not (current_user and current_user.is_authenticated and current_user.role == "kiosk"):
@@ -30,11 +31,19 @@ def keep_kiosk_on_its_page():
     abort(403)
 
 
+@bp.record_once
+def _lock_first(state):
+    # First of the app's before_request hooks: a kiosk is turned away before the CSRF check
+    # could answer anything else.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, keep_kiosk_on_its_page)
+
+
 @bp.app_context_processor
 def floor_helpers():
     """Let the tablet's floor partial read its round config without the reception feature's help."""
     return {"floor_round_config": services.round_config_for,
-            "floor_board_data": services.floor_board_data}
+            "floor_board_data": services.floor_board_data,
+            "floor_dashboard_data": services.dashboard_floor_data}
 
 
 @bp.route("/borne")
