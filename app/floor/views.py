@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from app.floor import services
@@ -43,7 +43,8 @@ def floor_helpers():
     """Let the tablet's floor partial read its round config without the reception feature's help."""
     return {"floor_round_config": services.round_config_for,
             "floor_board_data": services.floor_board_data,
-            "floor_dashboard_data": services.dashboard_floor_data}
+            "floor_dashboard_data": services.dashboard_floor_data,
+            "config_value": lambda key, default: current_app.config.get(key, default)}
 
 
 @bp.route("/borne")

@@ -58,6 +58,7 @@ ENGLISH = {
     "counsellor": ["interviews.new", "interviews.my_day", "interviews.recent"],
     "director": ["stats.dashboard", "interviews.index", "reporting.index"],
     "admin": ["admin.users", "admin.reference_index", "admin.reference_list", "admin.journal"],
+    "kiosk": ["floor.kiosk"],  # issue 11
 }
 
 

@@ -230,7 +230,7 @@
 
   outbox.watch(30000);
   refreshStatus();
-  setInterval(refreshStatus, config.pollSeconds * 1000);
+  setInterval(refreshStatus, Math.max(1, Number(config.pollSeconds) || 45) * 1000);
   setInterval(checkRound, 20000);
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') { refreshStatus(); }
