@@ -50,6 +50,7 @@ NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
     "reporting.download",
+    "floor_api.poles_status", "floor_api.get_presence",  # issue 11: JSON
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
