@@ -76,6 +76,7 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "floor_api.poles_status": ("agent", "counsellor", "director", "admin"),
     "floor_api.get_presence": ("counsellor",),
     "floor_api.post_presence": ("counsellor",),
+    "floor.round_schedules": ("admin",),
 }
 
 # Values for URL parameters, per parameter name.

@@ -146,3 +146,31 @@ def test_the_kiosk_account_reaches_only_its_page(kiosk):
 def test_only_a_kiosk_posts_answers(logged_in):
     agent = logged_in("agent")[0]
     assert agent.post_json("/api/v1/satisfaction", {"answers": [answer()]}).status_code == 403
+
+
+def test_an_admin_sets_a_sites_round_schedule_and_the_tablet_follows_it(app, logged_in):
+    admin = logged_in("admin")[0]
+    page = admin.client.get("/admin/tournees").get_data(as_text=True)
+    assert 'data-testid="schedule-marseille"' in page
+    response = admin.client.post("/admin/tournees", data={
+        "csrf_token": admin.token, "site_code": "gap", "gap-site": "gap", "gap-every": "30",
+        "gap-first_hour": "9", "gap-last_hour": "16", "gap-active": "y"})
+    assert response.status_code == 302
+    refused = admin.client.post("/admin/tournees", data={
+        "csrf_token": admin.token, "site_code": "gap", "gap-site": "gap", "gap-every": "30",
+        "gap-first_hour": "15", "gap-last_hour": "9", "gap-active": "y"})
+    assert refused.status_code == 422
+    assert "La dernière tournée ne peut précéder la première." in refused.get_data(as_text=True)
+    with app.app_context():
+        from app.floor.services import schedule_of
+        from app.models import AuditEvent, Site
+
+        gap = db.session.scalar(sa.select(Site).where(Site.code == "gap"))
+        assert schedule_of(gap.id) == {"every": 30, "first_hour": 9, "last_hour": 16}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.target_id == str(gap.id))) == 1
+    admin.client.post("/admin/tournees", data={
+        "csrf_token": admin.token, "site_code": "gap", "gap-site": "gap", "gap-every": "30",
+        "gap-first_hour": "9", "gap-last_hour": "16"})
+    with app.app_context():
+        assert schedule_of(gap.id)["every"] == 0  # no reminder any more

@@ -195,13 +195,43 @@ def round_config_for(site_code: str) -> dict:
 
 
 def set_schedule(site_id: int, every: int, first_hour: int, last_hour: int,
-                 active: bool = True) -> None:
-    """Set a site's round schedule."""
-    row = db.session.get(RoundSchedule, site_id) or RoundSchedule(site_id=site_id)
+                 active: bool = True) -> dict:
+    """Set a site's round schedule; return what changed, as the journal keeps it."""
+    row = db.session.get(RoundSchedule, site_id)
+    before = ({"every_minutes": row.every_minutes, "first_hour": row.first_hour,
+               "last_hour": row.last_hour, "active": row.active} if row else {})
+    row = row or RoundSchedule(site_id=site_id)
     row.every_minutes, row.first_hour, row.last_hour, row.active = (every, first_hour,
                                                                     last_hour, active)
     db.session.add(row)
+    after = {"every_minutes": every, "first_hour": first_hour, "last_hour": last_hour,
+             "active": active}
     db.session.commit()
+    return {key: [before.get(key), value] for key, value in after.items()
+            if before.get(key) != value}
+
+
+def save_schedule(actor: User, site, every: int, first_hour: int, last_hour: int,
+                  active: bool) -> None:
+    """Set a site's round schedule for an administrator, in the journal."""
+    from app.models import AuditEvent
+
+    changes = set_schedule(site.id, every, first_hour, last_hour, active)
+    if changes:
+        db.session.add(AuditEvent(user_id=actor.id, action="reference.update",
+                                  target_type="site", target_id=str(site.id), changes=changes))
+        db.session.commit()
+
+
+def sites_with_schedules() -> list[tuple]:
+    """Return every active site with its round schedule."""
+    sites = sorted((site for site in reference.active(Site)), key=lambda s: (s.position, s.id))
+    rows = {row.site_id: row for row in db.session.scalars(sa.select(RoundSchedule))}
+    return [(site, {"every": rows[site.id].every_minutes if site.id in rows
+                    and rows[site.id].active else 0,
+                    "first_hour": rows[site.id].first_hour if site.id in rows else 10,
+                    "last_hour": rows[site.id].last_hour if site.id in rows else 17})
+            for site in sites]
 
 
 # ---------------------------------------------------------------- the exit kiosk

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.floor import services
+from app.floor.forms import RoundScheduleForm
 from app.security import role_required, wants_json
 
 bp = Blueprint("floor", __name__)
@@ -52,3 +55,31 @@ def floor_helpers():
 def kiosk():
     """Show the satisfaction question, one tap on a four-point scale."""
     return render_template("floor/kiosk.html", config=services.kiosk_config(current_user))
+
+
+@bp.route("/admin/tournees", methods=["GET", "POST"])
+@role_required("admin")
+def round_schedules():
+    """Show and set each site's round schedule (the tablet's reminders)."""
+    sites = services.sites_with_schedules()
+    forms = {}
+    for site, schedule in sites:
+        form = RoundScheduleForm(prefix=site.code, formdata=None, data={
+            "site": site.code, "every": schedule["every"] or 60,
+            "first_hour": schedule["first_hour"], "last_hour": max(schedule["last_hour"], 0),
+            "active": schedule["every"] > 0})
+        forms[site.code] = form
+    if request.method == "POST":
+        code = request.form.get("site_code", "")
+        if code not in forms:
+            abort(400)
+        form = RoundScheduleForm(prefix=code)
+        forms[code] = form
+        if form.validate_on_submit():
+            site = next(site for site, _schedule in sites if site.code == code)
+            services.save_schedule(current_user, site, form.every.data, form.first_hour.data,
+                                   form.last_hour.data, form.active.data)
+            flash(_("Horaires des tournées enregistrés : %(site)s.", site=site.label), "success")
+            return redirect(url_for("floor.round_schedules"))
+        return render_template("floor/round_schedules.html", sites=sites, forms=forms), 422
+    return render_template("floor/round_schedules.html", sites=sites, forms=forms)
