@@ -189,3 +189,20 @@ def test_an_admin_adds_a_space_with_its_capacity_and_deactivates_it(app, logged_
                         data={"csrf_token": session.token})
     with app.app_context():
         assert db.session.get(Space, space_id).active is False
+
+
+def test_a_demo_year_has_rounds_every_opening_hour_and_kiosk_answers(app, app_ctx):
+    from app.demo import generate_year
+    from app.figures import occupancy, satisfaction
+    from app.figures.scope import Scope
+
+    generate_year(YEAR, "marseille", seed=5, scale=0.05)
+    site = db.session.scalar(sa.select(Site.id).where(Site.code == "marseille"))
+    scope = Scope(date(YEAR, 1, 1), date(YEAR, 12, 31), (site,))
+    hours = {row["hour"] for row in occupancy.by_space_and_hour(scope)}
+    assert hours == set(range(10, 18))  # 10:00 to 18:00 at Marseille
+    cyber = next(row for row in occupancy.by_space(scope)
+                 if row["space"] == db.session.scalar(sa.select(Space.id).where(Space.code == "cyber")))
+    assert 0 < cyber["average"] < 26 and cyber["peak"] <= 28
+    answers = sum(row["answers"] for row in satisfaction.answers(scope))
+    assert answers > 0 and all(row["score"] in (1, 2, 3, 4) for row in satisfaction.answers(scope))
