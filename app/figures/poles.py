@@ -26,6 +26,13 @@ from app.models import CounsellorPresence, FlowEntry, Interview, Pole, PresenceC
 from app.timeutil import PARIS, day_start_utc, local_day_and_hour, utcnow
 
 WAIT_WINDOW = timedelta(minutes=90)
+# The hourly figures count arrivals and interviews by ten-minute buckets (90 is a multiple).
+BUCKET_SECONDS = 600
+
+
+def _bucket(column):
+    """Number the ten-minute slice of time an instant falls in (seconds since 1970 / 600)."""
+    return sa.cast(sa.extract("epoch", column), sa.BigInteger) // BUCKET_SECONDS
 
 
 def _sent_since(site_id: int, start: datetime, end: datetime) -> dict[int, int]:
@@ -94,12 +101,18 @@ def pole_hours(scope: Scope, now: datetime | None = None) -> list[dict]:
     if scope.partner_id is not None:
         return []
     now = now or utcnow()
-    flow = sa.select(FlowEntry.site_id, FlowEntry.destination_pole_id, FlowEntry.local_date,
-                     FlowEntry.local_hour, FlowEntry.occurred_at, FlowEntry.party_size).where(
+    # Instants are read in ten-minute buckets counted in SQL: a season of a busy floor is a
+    # few thousand rows, not one per arrival (measured in bench/floor.py).
+    flow_bucket = _bucket(FlowEntry.occurred_at)
+    flow_keys = (FlowEntry.site_id, FlowEntry.destination_pole_id, FlowEntry.local_date,
+                 FlowEntry.local_hour, flow_bucket)
+    flow = sa.select(*flow_keys, sa.func.sum(FlowEntry.party_size)).where(
         FlowEntry.local_date.between(scope.start, scope.end), FlowEntry.deleted_at.is_(None),
         FlowEntry.destination_kind == "pole")
-    held = sa.select(Interview.site_id, Interview.pole_id, Interview.local_date,
-                     Interview.local_hour, Interview.started_at).where(
+    held_bucket = _bucket(Interview.started_at)
+    held_keys = (Interview.site_id, Interview.pole_id, Interview.local_date, Interview.local_hour,
+                 held_bucket)
+    held = sa.select(*held_keys, sa.func.count()).where(
         Interview.local_date.between(scope.start, scope.end), Interview.deleted_at.is_(None))
     changes = sa.select(PresenceChange.site_id, PresenceChange.pole_id, PresenceChange.local_date,
                         PresenceChange.user_id, PresenceChange.status, PresenceChange.at).where(
@@ -112,8 +125,9 @@ def pole_hours(scope: Scope, now: datetime | None = None) -> list[dict]:
         flow = flow.where(FlowEntry.destination_pole_id == scope.pole_id)
         held = held.where(Interview.pole_id == scope.pole_id)
         changes = changes.where(PresenceChange.pole_id == scope.pole_id)
+    flow, held = flow.group_by(*flow_keys), held.group_by(*held_keys)
 
-    # Per (site, pole, day): the instants, sorted, to count any 90-minute window by bisection.
+    # Per (site, pole, day): the buckets, sorted, with running sums, to count any window.
     sent_at: dict[tuple, list] = defaultdict(list)
     started_at: dict[tuple, list] = defaultdict(list)
     cells: dict[tuple, dict] = {}
@@ -125,36 +139,35 @@ def pole_hours(scope: Scope, now: datetime | None = None) -> list[dict]:
                           "sent": 0, "interviews": 0}
         return cells[key]
 
-    for site, pole, day, hour, at, persons in db.session.execute(flow):
-        cell(site, pole, day, hour)["sent"] += persons
-        sent_at[(site, pole, day)].append((at, persons))
-    for site, pole, day, hour, at in db.session.execute(held):
-        cell(site, pole, day, hour)["interviews"] += 1
-        started_at[(site, pole, day)].append(at)
+    for site, pole, day, hour, bucket, persons in db.session.execute(flow):
+        cell(site, pole, day, hour)["sent"] += int(persons)
+        sent_at[(site, pole, day)].append((int(bucket), int(persons)))
+    for site, pole, day, hour, bucket, count in db.session.execute(held):
+        cell(site, pole, day, hour)["interviews"] += count
+        started_at[(site, pole, day)].append((int(bucket), count))
     timeline: dict[tuple, list] = defaultdict(list)
     for site, pole, day, user, status, at in db.session.execute(changes):
         timeline[(site, pole, day)].append((at, user, status))
         cell(site, pole, day, local_day_and_hour(at)[1])
 
-    prefix: dict[tuple, tuple[list, list]] = {}
-    for key, items in sent_at.items():
-        items.sort()
-        totals, running = [], 0
-        for _at, persons in items:
-            running += persons
-            totals.append(running)
-        prefix[key] = ([at for at, _p in items], totals)
-    for items in started_at.values():
-        items.sort()
+    def running(found: dict[tuple, list]) -> dict[tuple, tuple[list, list]]:
+        out = {}
+        for key, items in found.items():
+            items.sort()
+            totals, total = [], 0
+            for _bucket, amount in items:
+                total += amount
+                totals.append(total)
+            out[key] = ([bucket for bucket, _amount in items], totals)
+        return out
 
-    def persons_between(key, low, high) -> int:
-        instants, totals = prefix.get(key, ([], []))
-        i, j = bisect.bisect_right(instants, low), bisect.bisect_right(instants, high)
+    sent_sums, started_sums = running(sent_at), running(started_at)
+
+    def between(sums, key, low: int, high: int) -> int:
+        """Sum the buckets low <= bucket < high."""
+        buckets, totals = sums.get(key, ([], []))
+        i, j = bisect.bisect_left(buckets, low), bisect.bisect_left(buckets, high)
         return (totals[j - 1] if j else 0) - (totals[i - 1] if i else 0)
-
-    def count_between(key, low, high) -> int:
-        items = started_at.get(key, [])
-        return bisect.bisect_right(items, high) - bisect.bisect_right(items, low)
 
     def available_at(key, instant) -> tuple[int, int]:
         last: dict[int, str] = {}
@@ -165,6 +178,7 @@ def pole_hours(scope: Scope, now: datetime | None = None) -> list[dict]:
         statuses = list(last.values())
         return statuses.count("available"), statuses.count("in_interview")
 
+    window = int(WAIT_WINDOW.total_seconds()) // BUCKET_SECONDS
     rows = []
     for (site, pole, day, hour), row in sorted(cells.items(), key=lambda item: (
             item[0][0], item[0][2], item[0][3], item[0][1] or 0)):
@@ -173,8 +187,10 @@ def pole_hours(scope: Scope, now: datetime | None = None) -> list[dict]:
         until = min(_hour_end(day, hour), now)
         key = (site, pole, day)
         available, busy = available_at(key, until)
-        waiting = max(0, persons_between(key, until - WAIT_WINDOW, until)
-                      - count_between(key, until - WAIT_WINDOW, until))
+        # The bucket holding `until` counts whole: nothing in it is later than now.
+        high = -(-int(until.timestamp()) // BUCKET_SECONDS)
+        waiting = max(0, between(sent_sums, key, high - window, high)
+                      - between(started_sums, key, high - window, high))
         rows.append({**row, "waiting": waiting, "available": available, "in_interview": busy,
                      "short": waiting > 0 and available == 0})
     return rows
