@@ -62,6 +62,19 @@ CHANNELS = {
     "video": _l("Visio"),
 }
 
+# issue 11: a counsellor's status on the floor, and the exit kiosk's four-point scale.
+PRESENCE_STATUSES = {
+    "available": _l("Disponible"),
+    "in_interview": _l("En entretien"),
+    "away": _l("Absent·e"),
+}
+SATISFACTION_SCORES = {
+    1: _l("Pas du tout satisfait·e"),
+    2: _l("Peu satisfait·e"),
+    3: _l("Satisfait·e"),
+    4: _l("Très satisfait·e"),
+}
+
 PROFILE_CATEGORIES = {
     "status": _l("Situation"),
     "age_band": _l("Tranche d'âge"),
@@ -258,4 +271,5 @@ def template_vocabulary() -> dict:
         "jobs": JOBS, "job_statuses": JOB_STATUSES, "guard_kinds": GUARD_KINDS,
         "audit_actions": AUDIT_ACTIONS, "audit_targets": AUDIT_TARGETS,
         "audit_fields": AUDIT_FIELDS,
+        "presence_statuses": PRESENCE_STATUSES, "satisfaction_scores": SATISFACTION_SCORES,
     }

@@ -206,3 +206,23 @@ def test_a_demo_year_has_rounds_every_opening_hour_and_kiosk_answers(app, app_ct
     assert 0 < cyber["average"] < 26 and cyber["peak"] <= 28
     answers = sum(row["answers"] for row in satisfaction.answers(scope))
     assert answers > 0 and all(row["score"] in (1, 2, 3, 4) for row in satisfaction.answers(scope))
+
+
+def test_the_dashboards_every_site_is_every_site_the_account_sees(app, floor, make_user):
+    from app.floor.services import dashboard_floor_data
+
+    floor.answer(f"{YEAR}-03-10T16:00:00+01:00", 4)
+    director, agent = make_user("director"), make_user("agent", site="gap")
+    with app.app_context():
+        gap = db.session.scalar(sa.select(Site.id).where(Site.code == "gap"))
+        db.session.add(SatisfactionAnswer(
+            id=uuid.uuid4(), answered_at=datetime(YEAR, 3, 11, 15, tzinfo=timezone.utc),
+            local_date=date(YEAR, 3, 11), site_id=gap, score=1, kiosk_id=floor.user,
+            payload_digest="t"))
+        db.session.commit()
+        filters = {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31", "site": None, "pole": None}
+        assert dashboard_floor_data(filters, db.session.get(User, director.id))[
+            "satisfaction"]["answers"] == 2
+        # An account of one site (app.access) reads that site's answers only.
+        assert dashboard_floor_data(filters, db.session.get(User, agent.id))["satisfaction"]["by_score"] == {
+            1: 1, 2: 0, 3: 0, 4: 0}

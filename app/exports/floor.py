@@ -12,6 +12,7 @@ from collections import defaultdict
 from flask_babel import gettext as _
 
 from app.exports.figures import MONTHS
+from app.vocabulary import SATISFACTION_SCORES
 from app.exports.grids import DECIMAL, INTEGER, PERCENT, Chart, Column, Grid, Sheet, count_grid
 from app.privacy.suppression import PRIMARY, SECONDARY, is_small
 
@@ -19,8 +20,7 @@ NOT_SAID = "non-precise"
 
 
 def _labels() -> dict[int, str]:
-    return {1: _("1 – Pas du tout satisfait·e"), 2: _("2 – Peu satisfait·e"),
-            3: _("3 – Satisfait·e"), 4: _("4 – Très satisfait·e")}
+    return {score: f"{score} – {label}" for score, label in SATISFACTION_SCORES.items()}
 
 
 def _refs(data: dict, key: str) -> dict[int, dict]:

@@ -8,6 +8,7 @@ client-made UUID, one result per item.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import presence, reference
-from app.access import may_act_on
+from app.access import may_act_on, site_ids_of
 from app.capture import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -29,10 +30,12 @@ from app.capture import (
     record_batch,
 )
 from app.extensions import db
-from app.figures import occupancy
-from app.figures.scope import Scope
+from app.figures import occupancy, satisfaction
+from app.figures.poles import pole_hours, pole_status
+from app.figures.scope import Scope, resolve
 from app.models import (
     PRESENCE_STATUSES,
+    AuditEvent,
     SCORES,
     OccupancyCount,
     OccupancyRound,
@@ -214,8 +217,6 @@ def set_schedule(site_id: int, every: int, first_hour: int, last_hour: int,
 def save_schedule(actor: User, site, every: int, first_hour: int, last_hour: int,
                   active: bool) -> None:
     """Set a site's round schedule for an administrator, in the journal."""
-    from app.models import AuditEvent
-
     changes = set_schedule(site.id, every, first_hour, last_hour, active)
     if changes:
         db.session.add(AuditEvent(user_id=actor.id, action="reference.update",
@@ -373,7 +374,7 @@ def site_for_status(code: str | None, user: User):
     """Return the site a status query names (default the user's), or None when unknown."""
     if not code:
         return reference.by_id(Site, user.site_id)
-    return reference.lookup(Site, code) or reference.by_code(Site, code)
+    return reference.by_code(Site, code)
 
 
 def utc_iso(instant: datetime | None) -> str | None:
@@ -391,8 +392,6 @@ def now_iso() -> str:
 
 def floor_board_data(site_code: str, day_iso: str, live: bool) -> dict:
     """Return the floor board's pole and occupancy tables for one site and Paris day."""
-    from app.figures.poles import pole_hours, pole_status
-
     site = reference.by_code(Site, site_code)
     day = date.fromisoformat(day_iso)
     scope = Scope(day, day, (site.id,))
@@ -422,15 +421,13 @@ def floor_board_data(site_code: str, day_iso: str, live: bool) -> dict:
     }
 
 
-def dashboard_floor_data(filters: dict) -> dict:
+def dashboard_floor_data(filters: dict, user: User) -> dict:
     """Return the dashboard's floor sections for its filters: satisfaction, occupancy, poles."""
-    from app.figures import satisfaction
-    from app.figures.poles import pole_hours
-    from app.figures.scope import resolve
-
-    resolved = resolve(date.fromisoformat(filters["start"]), date.fromisoformat(filters["end"]),
-                       filters.get("site"), filters.get("pole"))
-    scope = resolved.scope
+    scope = resolve(date.fromisoformat(filters["start"]), date.fromisoformat(filters["end"]),
+                    filters.get("site"), filters.get("pole")).scope
+    if scope.site_ids is None and site_ids_of(user) is not None:
+        # "Every site" is every site the account sees (app.access).
+        scope = replace(scope, site_ids=tuple(sorted(site_ids_of(user))))
     answers = satisfaction.answers(scope)
     by_score = {score: 0 for score in SCORES}
     months: dict[date, dict[int, int]] = {}
