@@ -187,3 +187,20 @@ def test_the_exit_kiosk_takes_answers_and_survives_a_burst(app, new_page, live_s
     expect(page.get_by_test_id("satisfaction-summary")).to_contain_text("1 réponse")
     expect(page.get_by_test_id("satisfaction-summary")).to_contain_text("4 sur 4")
     expect(page.get_by_test_id("satisfaction-throttled")).to_contain_text("8 appuis refusés")
+
+
+def test_the_floor_boards_pole_table_follows_a_tap_without_a_reload(app, new_page, live_server, make_user):
+    agent = make_user("agent")
+    with configured(app, FLOOR_BOARD_REFRESH_SECONDS=1):
+        _context, board = new_page(TABLET_LANDSCAPE)
+        login(board, live_server.url, agent.username, next_path="/statistiques/jour")
+        board.evaluate("() => { window.notReloaded = true; }")
+        now_row = board.locator('[data-testid="floor-poles-now"] tr[data-code="orientation"] td').nth(2)
+        expect(now_row).to_have_text("0")
+        _context2, desk = new_page(TABLET_PORTRAIT)
+        login(desk, live_server.url, agent.username, next_path="/accueil/marseille-rdc")
+        desk.tap('#arrival-panel [data-destination="orientation"]')
+        expect(desk.get_by_test_id("queue-status")).to_have_text("Tout est envoyé")
+        # The board reads itself again every minute (every second here).
+        expect(now_row).to_have_text("1")
+        assert board.evaluate("() => window.notReloaded === true")
