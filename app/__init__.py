@@ -134,6 +134,8 @@ def register_blueprints(app: Flask) -> None:
     from app.reporting.views import bp as reporting_bp
     from app.bilan.views import bp as bilan_bp
     from app.stats.views import bp as stats_bp
+    from app.floor.api import bp as floor_api_bp  # issue 11
+    from app.floor.views import bp as floor_bp  # issue 11
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
                       api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
     app.register_blueprint(history_bp)
     app.register_blueprint(bilan_bp)  # the bilan d'activité (issue 12)
+    app.register_blueprint(floor_bp)  # issue 11: the exit kiosk (and its lock)
+    app.register_blueprint(floor_api_bp)  # issue 11
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -391,8 +391,18 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
         connection.close()
         # End the session's read: its snapshot predates the rows just written.
         db.session.rollback()
+    _floor_demo(site, [day for day in days if day <= today], now, rng.randrange(2**31), scale)
     summary.seconds = perf_counter() - started
     return summary
+
+
+def _floor_demo(site: Site, days: list[date], now: datetime, seed: int, scale: float) -> None:
+    """Add the floor's rounds and kiosk answers to the demo year (issue 11)."""
+    from app.floor.demo import generate_floor
+
+    max_weight = max(hour_weight(hour) for hour in range(24)) or 1.0
+    generate_floor(site, days, opening_slots, lambda hour: hour_weight(hour) / max_weight,
+                   now, seed, scale)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

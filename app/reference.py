@@ -40,10 +40,11 @@ from app.models import (
     ProfileOption,
     ReceptionPoint,
     Site,
+    Space,
     Theme,
 )
 
-MODELS = (Site, ReceptionPoint, Pole, Partner, ProfileOption, EventType, Theme, Outcome)
+MODELS = (Site, ReceptionPoint, Pole, Partner, ProfileOption, EventType, Theme, Outcome, Space)
 KINDS = {model.__tablename__: model for model in MODELS}
 # A change made on another host is seen within this many seconds at worst.
 MAX_AGE = 300.0

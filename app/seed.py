@@ -300,4 +300,33 @@ def seed_reference() -> None:
     for position, (code, label, target) in enumerate(OUTCOMES):
         _upsert(Outcome, {"code": code}, {"label": label, "label_en": ENGLISH["outcomes"].get(code),
                                           "target_kind": target}, position)
+    seed_floor(sites, poles)
     db.session.commit()
+
+
+# issue 11: the spaces occupancy rounds count at Marseille, and the rounds' schedule.
+SPACES = [
+    # code, label, English label, capacity, pole of the waiting area
+    ("documentation", "Espace documentation", "Documentation area", 40, None),
+    ("cyber", "Cyber info", "Cyber room", 26, None),
+    ("decouverte-metiers", "Coin découverte des métiers", "Job-discovery corner", 12, None),
+] + [
+    (f"attente-{code}", f"Attente – {short}", f"Waiting – {ENGLISH['poles'][code][1]}", 8, code)
+    for code, _label, short in POLES
+]
+
+
+def seed_floor(sites: dict, poles: dict) -> None:
+    """Seed Marseille's spaces and an hourly round schedule for every site."""
+    from app.models import RoundSchedule, Space
+
+    db.session.flush()
+    for position, (code, label, label_en, capacity, pole) in enumerate(SPACES):
+        _upsert(Space, {"code": code},
+                {"label": label, "label_en": label_en, "capacity": capacity,
+                 "site_id": sites["marseille"].id,
+                 "pole_id": poles[pole].id if pole else None}, position)
+    for site in sites.values():
+        if db.session.get(RoundSchedule, site.id) is None:
+            db.session.add(RoundSchedule(site_id=site.id, every_minutes=60, first_hour=10,
+                                         last_hour=17))

@@ -21,6 +21,8 @@ ROLES = {
     "counsellor": _l("Conseiller·ère"),
     "director": _l("Direction"),
     "admin": _l("Administration"),
+    # issue 11: the exit kiosk's account, which can only take satisfaction answers
+    "kiosk": _l("Borne de satisfaction"),
 }
 
 NAV_ITEMS = (
@@ -58,6 +60,19 @@ CHANNELS = {
     "in_person": _l("Sur place"),
     "phone": _l("Téléphone"),
     "video": _l("Visio"),
+}
+
+# issue 11: a counsellor's status on the floor, and the exit kiosk's four-point scale.
+PRESENCE_STATUSES = {
+    "available": _l("Disponible"),
+    "in_interview": _l("En entretien"),
+    "away": _l("Absent·e"),
+}
+SATISFACTION_SCORES = {
+    1: _l("Pas du tout satisfait·e"),
+    2: _l("Peu satisfait·e"),
+    3: _l("Satisfait·e"),
+    4: _l("Très satisfait·e"),
 }
 
 PROFILE_CATEGORIES = {
@@ -177,6 +192,7 @@ AUDIT_TARGETS = {
     "profile_option": _l("Profil du public"),
     "event_type": _l("Type d'événement"),
     "history_batch": _l("Import des années passées"),
+    "space": _l("Espace"),  # issue 11
 }
 
 AUDIT_FIELDS = {
@@ -224,6 +240,7 @@ AUDIT_FIELDS = {
     "rows_replaced": _l("chiffres remplacés"),
     "rows_unchanged": _l("chiffres inchangés"),
     "months_captured": _l("mois déjà saisis (les données saisies priment)"),
+    "capacity": _l("places"),  # issue 11
 }
 
 
@@ -277,4 +294,5 @@ def template_vocabulary() -> dict:
         "jobs": JOBS, "job_statuses": JOB_STATUSES, "guard_kinds": GUARD_KINDS,
         "audit_actions": AUDIT_ACTIONS, "audit_targets": AUDIT_TARGETS,
         "audit_fields": AUDIT_FIELDS,
+        "presence_statuses": PRESENCE_STATUSES, "satisfaction_scores": SATISFACTION_SCORES,
     }

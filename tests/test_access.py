@@ -12,8 +12,9 @@ import pytest
 
 from tests.conftest import Auth
 
-ROLES = ("agent", "counsellor", "director", "admin")
-EVERYONE = ROLES
+STAFF = ("agent", "counsellor", "director", "admin")
+ROLES = STAFF + ("kiosk",)  # issue 11: the exit kiosk reaches its page and its API only
+EVERYONE = STAFF
 PUBLIC = "public"
 
 # endpoint -> roles allowed (PUBLIC: no login needed). Other roles must get 403;
@@ -28,15 +29,15 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "help.index": PUBLIC,
     "help.role_page": PUBLIC,
     "auth.logout_view": EVERYONE,
-    "auth.change_password": EVERYONE,
-    "main.home": EVERYONE,
+    "auth.change_password": ROLES,
+    "main.home": ROLES,
     "main.start": EVERYONE,
     "reception.index": ("agent", "director", "admin"),
     "reception.tablet": ("agent", "director", "admin"),
     "reception_api.post_entries": ("agent", "director", "admin"),
     "reception_api.undo": ("agent", "director", "admin"),
     "reception_api.counts": EVERYONE,
-    "api.csrf_token": EVERYONE,
+    "api.csrf_token": ROLES,
     "guard.rules": EVERYONE,
     "admin.users": ("admin",),
     "admin.user_create": ("admin",),
@@ -81,6 +82,14 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "bilan.save_foreword": ("director", "admin"),
     "reporting.subscribe": ("director", "admin"),
     "reporting.unsubscribe": ("director", "admin"),
+    # issue 11: the floor, live
+    "floor.kiosk": ("kiosk",),
+    "floor_api.post_satisfaction": ("kiosk",),
+    "floor_api.post_occupancy": ("agent", "director", "admin"),
+    "floor_api.poles_status": ("agent", "counsellor", "director", "admin"),
+    "floor_api.get_presence": ("counsellor",),
+    "floor_api.post_presence": ("counsellor",),
+    "floor.round_schedules": ("admin",),
 }
 
 # Values for URL parameters, per parameter name.
@@ -160,6 +169,7 @@ def test_each_role_reaches_only_its_routes(app, make_user, role):
     ("counsellor", "/entretiens/nouveau"),
     ("director", "/statistiques/tableau-de-bord"),
     ("admin", "/admin/comptes"),
+    ("kiosk", "/borne"),
 ])
 def test_after_login_each_role_lands_on_the_page_it_works_on(app, make_user, role, landing):
     session = Auth(app.test_client())

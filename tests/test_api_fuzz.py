@@ -20,12 +20,13 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import Auth
+from tests.conftest import Auth, csrf_from
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 # The role each operation is meant for; every other operation is fuzzed as a reception agent.
-ROLE_OF = {"/api/v1/interviews": "counsellor"}
+ROLE_OF = {"/api/v1/interviews": "counsellor",
+           "/api/v1/presence": "counsellor", "/api/v1/satisfaction": "kiosk"}  # issue 11
 # Examples per operation and mode: enough to meet every rule of the schemas, quick enough
 # (about 20 s per engine on the shared 2-core machine).
 EXAMPLES = 60
@@ -40,6 +41,11 @@ def sessions(app, make_user):
         auth = Auth(app.test_client())
         assert auth.login(user.username).status_code == 302
         found[role] = (auth.client.get_cookie("session").value, auth.token)
+    # The exit kiosk (issue 11) opens its own page only: its token comes from there.
+    auth = Auth(app.test_client())
+    assert auth.login(make_user("kiosk").username).status_code == 302
+    token = csrf_from(auth.client.get("/borne").get_data(as_text=True))
+    found["kiosk"] = (auth.client.get_cookie("session").value, token)
     return found
 
 

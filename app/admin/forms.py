@@ -373,6 +373,32 @@ class EventTypeForm(ReferenceForm):
     """A kind of event."""
 
 
+class SpaceForm(ReferenceForm):
+    """A space of a site counted by the occupancy rounds (issue 11)."""
+
+    site = SelectField(_l("Site"), validate_choice=False,
+                       description=_l("Fixé à la création : l'historique des tournées en dépend."))
+    capacity = IntegerField(
+        _l("Places"), validators=[Optional(), NumberRange(min=0, max=2000,
+                                                          message=_l("Un nombre entre 0 et 2000."))],
+        description=_l("Sièges ou places (26 postes en cyber info). Vide : sans capacité fixe."))
+    pole = SelectField(_l("Pôle (zone d'attente)"), validate_choice=False,
+                       description=_l("Pour la zone d'attente d'un pôle."))
+
+    def setup_choices(self):
+        if "site" in self:
+            self.site.choices = _options(services.choices(Site))
+        self.pole.choices = _options([("", _("— Aucun —"))] + services.choices(
+            Pole, current=_current(self, "pole")))
+
+    def validate_site(self, field):
+        _check_choice(field, _("Site inconnu ou désactivé : choisissez-en un dans la liste."))
+
+    def validate_pole(self, field):
+        if field.data:
+            _check_choice(field, _("Pôle inconnu ou désactivé : choisissez-en un dans la liste."))
+
+
 REFERENCE_FORMS = {
     "sites": SiteForm,
     "points": ReceptionPointForm,
@@ -382,4 +408,5 @@ REFERENCE_FORMS = {
     "outcomes": OutcomeForm,
     "profile-options": ProfileOptionForm,
     "event-types": EventTypeForm,
+    "spaces": SpaceForm,  # issue 11
 }

@@ -35,6 +35,7 @@ from app.models import (
     ProfileOption,
     ReceptionPoint,
     Site,
+    Space,
     Theme,
     User,
 )
@@ -108,6 +109,10 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
                       fixed=("category",), scope="category", group="category"),
         ReferenceKind("event-types", EventType, "event_type", _l("Types d'événement"),
                       _l("Ajouter un type d'événement")),
+        # issue 11: the spaces occupancy rounds count, with their capacity
+        ReferenceKind("spaces", Space, "space", _l("Espaces (tournées d'occupation)"),
+                      _l("Ajouter un espace"), fields=("site", "capacity", "pole"),
+                      fixed=("site",), relations={"site": Site, "pole": Pole}, group="site"),
     )
 }
 _KIND_BY_TARGET = {kind.target_type: kind for kind in REFERENCE_KINDS.values()}
@@ -368,6 +373,8 @@ def _apply_reference(kind: ReferenceKind, row, values: dict) -> None:
             row.target_kind = value or None
         elif name == "public_contacts":
             row.public_contacts = list(value or [])
+        elif name == "capacity":
+            row.capacity = value  # blank clears it (issue 11)
         elif name in ("label_en", "short_label_en"):
             # Blank means "same as the French label" on English pages.
             setattr(row, name, (value or "").strip() or None)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app import vocabulary
 from app.exports.figures import Figures
 from app.exports.history import add_imported
+from app.exports.floor import floor_sheets
 from app.exports.grids import (
     DECIMAL,
     INTEGER,
@@ -232,6 +233,7 @@ def annual_report(data: dict, edition: str, threshold: int) -> Report:
         sheets.append(Sheet(_("Année précédente"), [year_on_year_grid(now, before,
                                                                       (year, last))]))
     sheets.append(Sheet(_("Jours d'ouverture"), [opening_days_grid(now)]))
+    sheets += floor_sheets(data, t, pole_hours=False)  # issue 11
     title = _("Bilan d'activité %(year)s", year=year)
     report = Report("annual", title, _filters(data, edition, t), edition, t, sheets,
                     legend=_legend(t))
@@ -253,6 +255,7 @@ def period_report(data: dict, kind: str, compare: list[tuple[str, dict]]) -> Rep
         Sheet(_("Réorientations"), [now.reorientations]),
         Sheet(_("Entretiens"), [now.interviews_by_pole, now.interviews_by_partner]),
     ]
+    sheets += floor_sheets(data, None)  # issue 11
     # One word per report, the one the Reports page and the journal use.
     titles = {"hebdo": str(vocabulary.JOBS["weekly"]), "mensuel": str(vocabulary.JOBS["monthly"])}
     report = Report(kind, titles.get(kind, _("Synthèse")), _filters(data, "internal", None),

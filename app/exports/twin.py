@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO
 
+from app.exports.floor import floor_twin
 from app.exports.grids import Grid, Report
 from app.exports.reports import data_as_of, provisional
 from app.privacy.suppression import SECONDARY_MARK, small_mark
@@ -113,6 +114,7 @@ def report_twin(report: Report, data: dict) -> dict:
         ]
     if "imported" in report.twin:
         twin["imported"] = report.twin["imported"]  # the past years' aggregates, marked
+    twin.update(floor_twin(report))  # issue 11: satisfaction and occupancy
     twin["tables"] = {grid.key: grid_json(grid) for grid in report.grids()}
     return twin
 

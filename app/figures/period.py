@@ -22,10 +22,11 @@ from app.models import (
     ProfileOption,
     ReceptionPoint,
     Site,
+    Space,
     Theme,
 )
 from app import reference
-from app.figures import flow, history, interviews
+from app.figures import flow, history, interviews, occupancy, poles, satisfaction
 from app.figures.scope import Scope
 from app.reference import STORED
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
@@ -75,6 +76,7 @@ def period_data(start: date, end: date, site_code: str | None, *,
         "interviews_by_outcome": interviews.interviews_by_outcome(scope),
     }
     data.update(history.period_rows(scope))  # the past years' imported months, apart
+    data.update(floor_rows(scope))  # issue 11
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
     data["opening_hours_span"] = opening_hours_span(
@@ -129,6 +131,18 @@ def reference_rows() -> dict:
         "themes": _ref_rows(Theme, "pole_id"),
         "outcomes": _ref_rows(Outcome),
         "profile": profile,
+        "spaces": _ref_rows(Space, "site_id", "capacity", "pole_id"),  # issue 11
+    }
+
+
+def floor_rows(scope: Scope) -> dict:
+    """Return the floor's figures of a period (issue 11): poles per hour, occupancy, satisfaction."""
+    return {
+        "pole_hours": poles.pole_hours(scope),
+        "occupancy_by_hour": occupancy.by_space_and_hour(scope),
+        "occupancy_by_space": occupancy.by_space(scope),
+        "satisfaction": satisfaction.answers(scope),
+        "satisfaction_throttled": satisfaction.throttled(scope),
     }
 
 

@@ -27,7 +27,7 @@ def screenshot(name: str, language: str) -> str | None:
 @bp.route("/")
 def index():
     """Open the help of the user's role; list every role's help for anyone else."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.role in SLUG_OF_ROLE:  # a kiosk has none
         return redirect(url_for(".role_page", slug=SLUG_OF_ROLE[current_user.role]))
     return render_template("help/index.html", pages=ROLE_PAGES)
 

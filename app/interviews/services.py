@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app import reference
+from app import presence, reference
 from app.capture import (
     MAX_QUEUE_AGE,
     Author,
@@ -458,6 +458,7 @@ def record_interviews(batch: list, user: User) -> list[dict]:
     def on_created(created: list[ParsedInterview], now: datetime) -> None:
         _store_children(created, author.id, now)
         remember_defaults(author, created[-1])
+        presence.interview_recorded(author.id, [p.row["started_at"] for p in created], now)
 
     return record_batch(batch, author, schema=INTERVIEW_SCHEMA, parse=parse, model=Interview,
                         conflict=_("déjà utilisé pour un autre entretien (conflit)"),

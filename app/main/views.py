@@ -10,6 +10,7 @@ HOME_BY_ROLE = {
     "counsellor": "interviews.new",
     "director": "stats.dashboard",
     "admin": "admin.users",
+    "kiosk": "floor.kiosk",  # issue 11
 }
 
 

@@ -3,6 +3,10 @@
 from app.models.audit import AuditEvent, JobRun
 from app.models.history import HISTORY_MEASURES, HistoryBatch, HistoryMonth
 from app.models.bilan import BilanForeword, ReportDelivery, ReportStamp, ReportSubscription
+from app.models.floor import (
+    PRESENCE_STATUSES, SCORES, CounsellorPresence, OccupancyCount, OccupancyRound, PresenceChange,
+    RoundSchedule, SatisfactionAnswer, Space,
+)
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
@@ -26,4 +30,6 @@ __all__ = [
     "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
     "HISTORY_MEASURES", "HistoryBatch", "HistoryMonth",
     "BilanForeword", "ReportDelivery", "ReportStamp", "ReportSubscription",
+    "PRESENCE_STATUSES", "SCORES", "CounsellorPresence", "OccupancyCount", "OccupancyRound",
+    "PresenceChange", "RoundSchedule", "SatisfactionAnswer", "Space",
 ]

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models.reference import Partner, Pole, Site
 from app.models.types import UTCDateTime, now_utc
 
-ROLES = ("agent", "counsellor", "director", "admin")
+ROLES = ("agent", "counsellor", "director", "admin", "kiosk")
 
 
 class User(UserMixin, db.Model):

@@ -51,6 +51,7 @@ NOT_PAGES = {
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
     "reporting.download", "history.history_template",
     "bilan.pdf", "bilan.chart",
+    "floor_api.poles_status", "floor_api.get_presence",  # issue 11: JSON
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
@@ -59,6 +60,7 @@ ENGLISH = {
     "counsellor": ["interviews.new", "interviews.my_day", "interviews.recent"],
     "director": ["stats.dashboard", "interviews.index", "reporting.index"],
     "admin": ["admin.users", "admin.reference_index", "admin.reference_list", "admin.journal"],
+    "kiosk": ["floor.kiosk"],  # issue 11
 }
 
 

@@ -15,8 +15,9 @@
   'use strict';
 
   var DB_NAME = 'affluence';
-  var DB_VERSION = 2;
-  var STORES = ['entries', 'interviews', 'undo', 'recent', 'refused'];
+  var DB_VERSION = 3;
+  // 'rounds' and 'answers': occupancy rounds and the exit kiosk (issue 11).
+  var STORES = ['entries', 'interviews', 'undo', 'recent', 'refused', 'rounds', 'answers'];
   var RETRY_FIRST_MS = 2000;
   var RETRY_MAX_MS = 5 * 60 * 1000;
   var dbPromise = null;

@@ -1,0 +1,1 @@
+"""The floor, live: counsellors' status, occupancy rounds, the exit kiosk (issue 11)."""
