@@ -68,6 +68,10 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reporting.compile_annual": ("director", "admin"),
     "reporting.compile_raw": ("director", "admin"),
     "reporting.compile_partner": ("director", "admin"),
+    # events (issue 9): the director and admins plan; staff of a site enter attendance
+    "events_api.post_events": ("director", "admin"),
+    "events_api.put_attendance": EVERYONE,
+    "events_api.list_events": EVERYONE,
 }
 
 # Values for URL parameters, per parameter name.

@@ -1,6 +1,7 @@
 """Every model, importable from one place (Alembic and the services import from here)."""
 
 from app.models.audit import AuditEvent, JobRun
+from app.models.events import EVENT_LOCATIONS, EVENT_STATUSES, SPLIT_CATEGORIES, Event, EventAttendanceSplit, event_partners, event_poles
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
@@ -22,4 +23,6 @@ __all__ = [
     "Interview", "InterviewOutcome", "interview_themes", "PROFILE_CATEGORIES", "EventType",
     "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
     "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
+    "EVENT_LOCATIONS", "EVENT_STATUSES", "SPLIT_CATEGORIES", "Event", "EventAttendanceSplit",
+    "event_partners", "event_poles",
 ]

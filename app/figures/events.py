@@ -1,0 +1,152 @@
+"""Figures of events: sessions and attendance, fill rate, splits, and the public reached.
+
+Events are a few thousand rows over ten years: they are read directly, without a rollup.
+An event counts in the period its first Paris day falls in; a cancelled event counts
+nowhere. With a pole in the scope, the events of that pole; with a partner, the events it
+organised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.figures import flow
+from app.figures.scope import Scope
+from app.models import Event, EventAttendanceSplit, FlowEntry, event_partners, event_poles
+
+
+def _scoped(query, scope: Scope, start_column, site_column):
+    query = query.where(start_column >= scope.start, start_column <= scope.end)
+    if scope.site_ids is not None:
+        query = query.where(site_column.in_(scope.site_ids))
+    return query
+
+
+def _in_scope(scope: Scope):
+    """Return a select of the ids of the scope's events (cancelled ones left out)."""
+    query = _scoped(sa.select(Event.id).where(Event.status != "cancelled"), scope,
+                    Event.start_date, Event.site_id)
+    if scope.pole_id is not None:
+        query = query.where(Event.id.in_(sa.select(event_poles.c.event_id)
+                                         .where(event_poles.c.pole_id == scope.pole_id)))
+    if scope.partner_id is not None:
+        query = query.where(Event.id.in_(sa.select(event_partners.c.event_id)
+                                         .where(event_partners.c.partner_id == scope.partner_id)))
+    return query
+
+
+def sessions(scope: Scope) -> list[dict]:
+    """Return one row per event of the scope: type, site, day, place, capacity, attendance.
+
+    attendance is None while nobody entered it; poles and partners are tuples of ids.
+    """
+    ids = _in_scope(scope)
+    rows = db.session.execute(
+        sa.select(Event.id, Event.event_type_id, Event.site_id, Event.start_date, Event.end_date,
+                  Event.location, Event.capacity, Event.registered, Event.attendance, Event.title,
+                  Event.status)
+        .where(Event.id.in_(ids)).order_by(Event.starts_at, Event.id)).all()
+    poles, partners = defaultdict(list), defaultdict(list)
+    for event_id, pole_id in db.session.execute(
+            sa.select(event_poles.c.event_id, event_poles.c.pole_id)
+            .where(event_poles.c.event_id.in_(ids))):
+        poles[event_id].append(pole_id)
+    for event_id, partner_id in db.session.execute(
+            sa.select(event_partners.c.event_id, event_partners.c.partner_id)
+            .where(event_partners.c.event_id.in_(ids))):
+        partners[event_id].append(partner_id)
+    return [{"event": row.id, "type": row.event_type_id, "site": row.site_id,
+             "date": row.start_date, "end_date": row.end_date, "location": row.location,
+             "capacity": row.capacity, "registered": row.registered,
+             "attendance": row.attendance, "title": row.title, "status": row.status,
+             "poles": tuple(sorted(poles[row.id])), "partners": tuple(sorted(partners[row.id]))}
+            for row in rows]
+
+
+def attendance_splits(scope: Scope) -> list[dict]:
+    """Sum the attendance split per profile category and option over the scope's events."""
+    rows = db.session.execute(
+        sa.select(EventAttendanceSplit.category, EventAttendanceSplit.option_id,
+                  sa.func.sum(EventAttendanceSplit.persons))
+        .where(EventAttendanceSplit.event_id.in_(_in_scope(scope)))
+        .group_by(EventAttendanceSplit.category, EventAttendanceSplit.option_id)).all()
+    return [{"category": category, "option": option, "persons": int(persons)}
+            for category, option, persons in rows]
+
+
+def arrivals_by_event(scope: Scope) -> list[dict]:
+    """Sum the persons logged at reception for each named event, by the tap's day."""
+    rows = db.session.execute(
+        _scoped(sa.select(FlowEntry.event_id, sa.func.sum(FlowEntry.party_size))
+                .where(FlowEntry.kind == flow.ARRIVAL, FlowEntry.deleted_at.is_(None),
+                       FlowEntry.event_id.is_not(None)),
+                scope, FlowEntry.local_date, FlowEntry.site_id)
+        .group_by(FlowEntry.event_id)).all()
+    return [{"event": event_id, "persons": int(persons)} for event_id, persons in rows]
+
+
+def totals(rows: list[dict], key: str | None = None) -> list[dict]:
+    """Sum sessions and attendance of session rows per key (type, site, month...).
+
+    A key that holds a tuple (poles, partners) counts an event once under each of its
+    members, so those breakdowns may add up to more than the total; key None: one row.
+    fill_rate is the attendance of events with a capacity over those capacities.
+    """
+    groups: dict = defaultdict(lambda: {"sessions": 0, "attendance": 0, "entered": 0,
+                                        "capacity": 0, "filled": 0})
+    for row in rows:
+        if key is None:
+            members = [None]
+        elif key == "month":
+            members = [row["date"].replace(day=1)]
+        elif isinstance(row[key], tuple):
+            members = list(row[key]) or [None]
+        else:
+            members = [row[key]]
+        for member in members:
+            group = groups[member]
+            group["sessions"] += 1
+            if row["attendance"] is not None:
+                group["entered"] += 1
+                group["attendance"] += row["attendance"]
+                if row["capacity"]:
+                    group["capacity"] += row["capacity"]
+                    group["filled"] += row["attendance"]
+    result = []
+    for member, group in groups.items():
+        fill = group.pop("filled")
+        rate = round(fill / group["capacity"], 3) if group["capacity"] else None
+        result.append({"key": member, **group, "fill_rate": rate})
+    return result
+
+
+def by_type_codes(rows: list[dict], type_codes: dict[int, str]) -> dict[str, dict]:
+    """Return {type code: {"sessions": n, "attendance": n}}, the twin's events_by_type."""
+    return {type_codes[row["key"]]: {"sessions": row["sessions"], "attendance": row["attendance"]}
+            for row in sorted(totals(rows, "type"), key=lambda r: type_codes[r["key"]])}
+
+
+def reach(scope: Scope, rows: list[dict] | None = None) -> dict:
+    """Return how the counts relate, without double counting: the public reached in all.
+
+    Floor visitors are the persons logged at reception; some of them came for an event.
+    Attendance in the centre includes those, so only the part beyond them is added;
+    attendance outside the centre is a public the floor never saw.
+    public_reached = floor_visitors + outside + max(0, in_centre - floor_for_events)
+    """
+    rows = sessions(scope) if rows is None else rows
+    floor_visitors = floor_for_events = 0
+    for row in flow.arrivals_by_destination(scope):
+        floor_visitors += row["persons"]
+        if row["kind"] == "event":
+            floor_for_events += row["persons"]
+    in_centre = sum(r["attendance"] or 0 for r in rows if r["location"] == "centre")
+    outside = sum(r["attendance"] or 0 for r in rows if r["location"] == "outside")
+    beyond_floor = max(0, in_centre - floor_for_events)
+    return {"floor_visitors": floor_visitors, "floor_for_events": floor_for_events,
+            "attendance_in_centre": in_centre, "attendance_outside": outside,
+            "attendance": in_centre + outside, "in_centre_beyond_floor": beyond_floor,
+            "public_reached": floor_visitors + outside + beyond_floor}
