@@ -72,6 +72,12 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "events_api.post_events": ("director", "admin"),
     "events_api.put_attendance": EVERYONE,
     "events_api.list_events": EVERYONE,
+    "events.calendar": EVERYONE,
+    "events.waiting": EVERYONE,
+    "events.attendance": EVERYONE,
+    "events.new": ("director", "admin"),
+    "events.edit": ("director", "admin"),
+    "events.cancel": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.

@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.privacy import PersonalDataFound, ensure_clean
 from app.privacy.messages import refusal_message
-from app.timeutil import local_day_and_hour, utcnow
+from app.timeutil import local_day_and_hour, local_today, utcnow
 
 PLANNER_ROLES = ("director", "admin")
 ATTENDANCE_ROLES = ("agent", "counsellor", "director", "admin")
@@ -121,10 +121,12 @@ ATTENDANCE_SCHEMA = ItemSchema("attendance", ATTENDANCE, {"AttendanceSplit": SPL
 class AttendanceRefused(Exception):
     """The attendance cannot be stored; carries an HTTP status, the field and the reason."""
 
-    def __init__(self, status: int, field: str, reason: str):
+    def __init__(self, status: int, field: str, reason: str, confirmable: bool = False):
         super().__init__(f"{field}: {reason}")
         self.status = status
         self.field = field
+        # True when the person may confirm the figure (above ten times the capacity).
+        self.confirmable = confirmable
 
 
 # ------------------------------------------------------------------ planning
@@ -251,6 +253,18 @@ def record_events(batch: list, user: User) -> list[dict]:
                         on_created=_store_links)
 
 
+def first_refusal(payloads: list[dict], user: User) -> Rejected | None:
+    """Return the first refusal among events about to be planned together, or None."""
+    sites = site_ids_of(user)
+    for raw in payloads:
+        try:
+            EVENT_SCHEMA.check(raw)
+            event_values(raw, sites)
+        except Rejected as rejected:
+            return rejected
+    return None
+
+
 def update_event(event: Event, raw: dict, user: User) -> None:
     """Change a planned event (same checks as a creation); raise Rejected naming the field."""
     EVENT_SCHEMA.check({**raw, "id": str(event.id)})
@@ -305,7 +319,8 @@ def parse_attendance(raw, event: Event) -> tuple[int, list[dict]]:
     if event.capacity and total > event.capacity * CAPACITY_FACTOR and not raw.get("confirmed"):
         raise AttendanceRefused(422, "total", _(
             "%(total)d personnes pour une capacité de %(capacity)d : plus de %(n)d fois la "
-            "capacité, à confirmer", total=total, capacity=event.capacity, n=CAPACITY_FACTOR))
+            "capacité, à confirmer", total=total, capacity=event.capacity, n=CAPACITY_FACTOR),
+            confirmable=True)
     rows = []
     for name, category in SPLIT_FIELDS.items():
         split = raw.get(name) or {}
@@ -425,3 +440,87 @@ def event_json(event: Event, arrivals: dict) -> dict:
     return {"id": str(event.id), **event_payload(event), "type_label": event.event_type.label,
             "status": event.status, "attendance": attendance_json(event),
             "arrivals": arrivals.get(event.id, 0)}
+
+
+# ------------------------------------------------------------------ pages
+
+
+def sites_of(user: User) -> list:
+    """Return the active sites the account may plan or enter events at."""
+    sites = site_ids_of(user)
+    return [site for site in reference.active(Site) if sites is None or site.id in sites]
+
+
+LIST_DAYS = 90  # the list view shows the next three months
+
+
+def calendar_range(view: str, anchor: date) -> tuple[date, date]:
+    """Return the first and last day a view shows: whole weeks of the month, a week, a list."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6)
+    if view == "list":
+        return anchor, anchor + timedelta(days=LIST_DAYS - 1)
+    first = anchor.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def calendar_filter(form, user: User) -> tuple[EventFilter, date, date, date]:
+    """Return the filter, first and last day a calendar form asks for, and its anchor day."""
+    anchor = form.day.data or local_today()
+    start, end = calendar_range(form.view.data or "month", anchor)
+
+    def code_id(model, code):
+        row = reference.by_code(model, code) if code else None
+        return row.id if row else None
+
+    site_id = code_id(Site, form.site.data)
+    return (EventFilter(start, end, site_id=site_id, type_id=code_id(EventType, form.type.data),
+                        pole_id=code_id(Pole, form.pole.data),
+                        partner_id=code_id(Partner, form.partner.data)), start, end, anchor)
+
+
+def calendar_weeks(view: str, anchor: date, events: list[Event]) -> list[list[dict]]:
+    """Return the calendar's weeks: seven days each, with the events running that day."""
+    if view == "list":
+        return []
+    start, end = calendar_range(view, anchor)
+    weeks, day = [], start
+    while day <= end:
+        week = []
+        for _weekday in range(7):
+            week.append({"day": day, "in_month": day.month == anchor.month or view == "week",
+                         "events": [e for e in events if e.start_date <= day <= e.end_date]})
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+def split_values(event: Event) -> dict[str, int]:
+    """Return the stored splits keyed like the attendance form's inputs."""
+    values = {}
+    for split in event.splits:
+        option = reference.by_id(ProfileOption, split.option_id)
+        values[f"by_{split.category}.{option.code}"] = split.persons
+    return values
+
+
+def waiting_by_site(user: User) -> list[tuple]:
+    """Return (site, events waiting for attendance) for each site that has some."""
+    groups: dict[int, list[Event]] = {}
+    for event in awaiting_attendance(user):
+        groups.setdefault(event.site_id, []).append(event)
+    return [(reference.by_id(Site, site_id), events) for site_id, events in groups.items()]
+
+
+def calendar_steps(view: str, anchor: date) -> tuple[date, date]:
+    """Return the anchor days of the previous and the next page of a view."""
+    if view == "week":
+        return anchor - timedelta(days=7), anchor + timedelta(days=7)
+    if view == "list":
+        return anchor - timedelta(days=LIST_DAYS), anchor + timedelta(days=LIST_DAYS)
+    first = anchor.replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return previous, following
