@@ -296,5 +296,5 @@ def template_vocabulary() -> dict:
         "audit_actions": AUDIT_ACTIONS, "audit_targets": AUDIT_TARGETS,
         "audit_fields": AUDIT_FIELDS,
         "event_statuses": EVENT_STATUSES, "event_locations": EVENT_LOCATIONS,
-        "reach": REACH,
+        "reach": REACH, "reach_explained": REACH_EXPLAINED,
     }

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import IO
 
+from app.exports import events as event_sheets
 from app.exports.grids import Grid, Report
 from app.privacy.suppression import SECONDARY_MARK, small_mark
 
@@ -107,6 +108,7 @@ def report_twin(report: Report, data: dict) -> dict:
                                    for code, _l in summary.rows}}
             for k, period in enumerate(report.twin["compare"])
         ]
+    twin.update(event_sheets.twin_keys(report))
     twin["tables"] = {grid.key: grid_json(grid) for grid in report.grids()}
     return twin
 

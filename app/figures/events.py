@@ -12,10 +12,21 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
+from app import reference
 from app.extensions import db
 from app.figures import flow
 from app.figures.scope import Scope
-from app.models import Event, EventAttendanceSplit, FlowEntry, event_partners, event_poles
+from app.models import (
+    Event,
+    EventAttendanceSplit,
+    EventType,
+    FlowEntry,
+    Partner,
+    Pole,
+    Site,
+    event_partners,
+    event_poles,
+)
 
 
 def _scoped(query, scope: Scope, start_column, site_column):
@@ -150,3 +161,73 @@ def reach(scope: Scope, rows: list[dict] | None = None) -> dict:
             "attendance_in_centre": in_centre, "attendance_outside": outside,
             "attendance": in_centre + outside, "in_centre_beyond_floor": beyond_floor,
             "public_reached": floor_visitors + outside + beyond_floor}
+
+
+def _change(current, previous):
+    return None if not previous else round((current - previous) / previous * 100, 1)
+
+
+def section(scope: Scope) -> dict:
+    """Return the dashboard's events section: totals, breakdowns, reach, year on year.
+
+    The annual workbook builds its events sheet from the same functions (sessions, totals,
+    reach), so both show the same figures.
+    """
+    rows = sessions(scope)
+    previous_rows = sessions(scope.previous())
+    labels = {name: {row.id: row for row in reference.every(model)}
+              for name, model in (("type", EventType), ("poles", Pole),
+                                  ("partners", Partner), ("site", Site))}
+
+    def breakdown(key: str) -> list[dict]:
+        found = totals(rows, key)
+        table = labels[key]
+        order = {row_id: (row.position, row_id) for row_id, row in table.items()}
+        found.sort(key=lambda r: order.get(r["key"], (10**6, 0)))
+        return [{"code": table[r["key"]].code if r["key"] in table else None,
+                 "label": table[r["key"]].label if r["key"] in table else "–",
+                 "value": r["attendance"], **r}
+                for r in found]
+
+    whole = (totals(rows) or [{"sessions": 0, "attendance": 0, "entered": 0, "capacity": 0,
+                                "fill_rate": None}])[0]
+    before = (totals(previous_rows) or [{"sessions": 0, "attendance": 0}])[0]
+    now_reach, previous_reach = reach(scope, rows), reach(scope.previous(), previous_rows)
+    return {
+        "sessions": whole["sessions"], "attendance": whole["attendance"],
+        "entered": whole["entered"], "waiting": whole["sessions"] - whole["entered"],
+        "fill_rate": whole["fill_rate"],
+        "by_type": breakdown("type"), "by_pole": breakdown("poles"),
+        "by_partner": breakdown("partners"), "by_site": breakdown("site"),
+        "by_month": [{"month": r["key"].isoformat(), "sessions": r["sessions"],
+                      "attendance": r["attendance"]}
+                     for r in sorted(totals(rows, "month"), key=lambda r: r["key"])],
+        "by_location": {r["key"]: {"sessions": r["sessions"], "attendance": r["attendance"]}
+                        for r in totals(rows, "location")},
+        "reach": now_reach,
+        "previous": {"sessions": before["sessions"], "attendance": before["attendance"],
+                     "public_reached": previous_reach["public_reached"],
+                     "sessions_change": _change(whole["sessions"], before["sessions"]),
+                     "attendance_change": _change(whole["attendance"], before["attendance"]),
+                     "public_reached_change": _change(now_reach["public_reached"],
+                                                      previous_reach["public_reached"])},
+    }
+
+
+def waiting(scope: Scope, now) -> list[dict]:
+    """Return the scope's events already over, not cancelled, whose attendance is missing."""
+    query = _scoped(sa.select(Event.id, Event.title, Event.start_date, Event.site_id,
+                              Event.event_type_id)
+                    .where(Event.status != "cancelled", Event.attendance.is_(None),
+                           Event.ends_at <= now),
+                    scope, Event.start_date, Event.site_id)
+    return [{"event": row.id, "title": row.title, "date": row.start_date, "site": row.site_id,
+             "type": row.event_type_id}
+            for row in db.session.execute(query.order_by(Event.starts_at, Event.id))]
+
+
+def period_rows(scope: Scope, now) -> dict:
+    """Return what the reports read of events over a period: sessions, splits, reach, waiting."""
+    rows = sessions(scope)
+    return {"sessions": rows, "splits": attendance_splits(scope), "reach": reach(scope, rows),
+            "waiting": waiting(scope, now)}

@@ -25,7 +25,7 @@ from app.models import (
     Theme,
 )
 from app import reference
-from app.figures import flow, interviews
+from app.figures import events, flow, interviews
 from app.figures.scope import Scope
 from app.reference import STORED
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
@@ -74,6 +74,7 @@ def period_data(start: date, end: date, site_code: str | None, *,
         "interviews_by_theme": interviews.interviews_by_theme(scope),
         "interviews_by_outcome": interviews.interviews_by_outcome(scope),
     }
+    data["events"] = events.period_rows(scope, utcnow())
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
     data["opening_hours_span"] = opening_hours_span(
