@@ -246,6 +246,10 @@ def test_arrivals_name_todays_event_and_count_under_its_type(app, director, seco
         assert entry.event_type.code == "forum" and str(entry.event_id) == forum["id"]
     listed = agent.client.get("/api/v1/events").json["events"]
     assert [(e["title"], e["arrivals"]) for e in listed] == [("Atelier CV", 3)]
+    floor = agent.client.get("/statistiques/jour.json").json["events"]
+    assert [(e["title"], e["today"]) for e in floor] == [("Atelier CV", 3)]
+    board = agent.client.get("/statistiques/jour").get_data(as_text=True)
+    assert 'data-testid="floor-events"' in board and "Atelier CV" in board
 
 
 def test_the_api_document_describes_the_events_endpoints(client):

@@ -16,6 +16,7 @@ from app import reference
 from app.extensions import db
 from app.figures import flow
 from app.figures.scope import Scope
+from app.timeutil import to_local
 from app.models import (
     Event,
     EventAttendanceSplit,
@@ -231,3 +232,24 @@ def period_rows(scope: Scope, now) -> dict:
     rows = sessions(scope)
     return {"sessions": rows, "splits": attendance_splits(scope), "reach": reach(scope, rows),
             "waiting": waiting(scope, now)}
+
+
+def floor_rows(site_id: int, day) -> list[dict]:
+    """Return the site's events running that day, with the persons logged for each so far.
+
+    Shaped like the floor board's other rows (code, today) so its refresh updates them.
+    """
+    events = db.session.execute(
+        sa.select(Event.id, Event.title, Event.starts_at, Event.ends_at, Event.event_type_id,
+                  Event.location, Event.capacity)
+        .where(Event.site_id == site_id, Event.start_date <= day, Event.end_date >= day,
+               Event.status != "cancelled")
+        .order_by(Event.starts_at, Event.title)).all()
+    arrivals = {row["event"]: row["persons"]
+                for row in arrivals_by_event(Scope(day, day, (site_id,)))}
+    return [{"code": str(row.id), "title": row.title,
+             "time": f"{to_local(row.starts_at):%H:%M}–{to_local(row.ends_at):%H:%M}",
+             "type": reference.by_id(EventType, row.event_type_id).label,
+             "outside": row.location == "outside", "capacity": row.capacity,
+             "today": arrivals.get(row.id, 0)}
+            for row in events]
