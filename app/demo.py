@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.extensions import db
+from app.events.demo import generate_programme
 from app.figures import rollups
 from app.models import (
     EventType,
@@ -132,6 +133,7 @@ class DemoSummary:
     opening_days: int = 0
     replaced: int = 0
     seconds: float = 0.0
+    events: int = 0
 
 
 class _Picker:
@@ -398,6 +400,7 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
         connection.close()
         # End the session's read: its snapshot predates the rows just written.
         db.session.rollback()
+    summary.events = generate_programme(site, year, random.Random(rng.random()), now)
     summary.seconds = perf_counter() - started
     return summary
 

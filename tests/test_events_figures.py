@@ -15,7 +15,16 @@ from app.extensions import db
 from app.exports.service import write_annual_report, write_period_report
 from app.figures import events as event_figures
 from app.figures.scope import Scope
-from app.models import Event, EventAttendanceSplit, EventType, Partner, Pole, ProfileOption, Site
+from app.models import (
+    Event,
+    EventAttendanceSplit,
+    EventType,
+    FlowEntry,
+    Partner,
+    Pole,
+    ProfileOption,
+    Site,
+)
 from app.timeutil import PARIS, utcnow
 from tests.factories import Builder
 from tests.test_exports import read_table
@@ -153,3 +162,30 @@ def test_the_weekly_summary_names_the_events_waiting_for_attendance(app, app_ctx
     sheet = load_workbook(xlsx)["Programme d'événements"]
     waiting = read_table(sheet, "Fréquentations à saisir")
     assert [label.split(" · ", 1)[1] for label in waiting.rows] == ["Atelier sans chiffres"]
+
+
+def test_demo_generate_writes_a_programme_shaped_like_the_seeds(app, app_ctx):
+    from app.demo import generate_year
+
+    now = datetime(YEAR, 11, 20, 12, tzinfo=PARIS)
+    summary = generate_year(YEAR, "marseille", seed=3, scale=0.2, now=now)
+    section = event_figures.section(Scope(date(YEAR, 1, 1), date(YEAR, 12, 31)))
+    by_type = {row["code"]: row for row in section["by_type"]}
+    assert summary.events == section["sessions"]
+    assert 150 <= by_type["atelier"]["sessions"] <= 190     # four weekly workshops
+    assert 60 <= by_type["info-metiers"]["sessions"] <= 90   # twice a week, term time
+    assert by_type["semaine-metiers"]["sessions"] == 1
+    assert 800 <= by_type["semaine-metiers"]["attendance"] <= 1500
+    assert by_type["forum"]["sessions"] == 1
+    assert section["by_location"]["outside"]["sessions"] == 1
+    assert 0.6 <= section["fill_rate"] <= 0.95
+    # Taps for an event of that day and type point at it; two held events wait for figures.
+    assert section["reach"]["floor_for_events"] > 0
+    linked = db.session.scalar(sa.select(sa.func.count()).select_from(FlowEntry)
+                               .where(FlowEntry.event_id.is_not(None)))
+    assert linked > 0
+    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.attendance.is_(None), Event.ends_at <= now, Event.status != "cancelled"))
+    assert waiting == 2
+    again = generate_year(YEAR, "marseille", seed=3, scale=0.2, now=now, replace=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == again.events
