@@ -49,7 +49,7 @@ AXE_RUN = """async () => {
 NOT_PAGES = {
     "static", "main.service_worker", "main.health", "api.openapi", "api.csrf_token",
     "guard.rules", "reception_api.counts", "stats.floor_json", "stats.dashboard_json",
-    "reporting.download",
+    "reporting.download", "events_api.list_events",
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
@@ -147,7 +147,21 @@ def real_values(app, make_user) -> dict:
                                   .order_by(ReceptionPoint.id).limit(1))
         db.session.remove()
     return {"counsellor": counsellor, "rows": rows, "point": point,
-            "interview_id": str(interview), "user_id": counsellor.id}
+            "interview_id": str(interview), "user_id": counsellor.id,
+            "event_id": planned_event(app, make_user)}
+
+
+def planned_event(app, make_user) -> str:
+    """Plan this morning's workshop (its attendance page opens once it has begun)."""
+    from tests.conftest import Auth
+    from tests.test_events_api import at, event
+
+    session = Auth(app.test_client())
+    session.login(make_user("director").username)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    workshop = event(starts_at=at(today, 0, 5), ends_at=at(today, 0, 50))
+    assert session.post_json("/api/v1/events", {"events": [workshop]}).status_code == 200
+    return workshop["id"]
 
 
 @pytest.fixture
@@ -186,6 +200,8 @@ def urls_for(app, endpoint: str, role: str, values: dict) -> list[str]:
             return [url_for(endpoint, user_id=values["user_id"])]
         if endpoint in ("interviews.edit", "interviews.delete"):
             return [url_for(endpoint, interview_id=values["interview_id"])]
+        if endpoint in ("events.edit", "events.attendance"):
+            return [url_for(endpoint, event_id=values["event_id"])]
         return [url_for(endpoint)]
 
 

@@ -78,7 +78,7 @@ def test_attendance_entry_in_seconds_with_confirmation_above_capacity(
     page.get_by_role("link", name="Atelier CV").click()
 
     page.fill("#total", "13")
-    page.get_by_role("button", name="Dix participants de plus").click()
+    page.get_by_role("button", name="+10 participants").click()
     expect(page.locator("#total")).to_have_value("23")
     page.locator(".att-splits summary").click()
     page.fill('[name="by_gender.femme"]', "9")
