@@ -65,12 +65,12 @@ class EventForm(FlaskForm):
     start_date = DateField(_l("Date de début"), validators=[InputRequired(_l("Date obligatoire."))])
     start_time = TimeField(_l("Heure de début"), validators=[InputRequired(_l("Heure obligatoire."))])
     end_date = DateField(_l("Date de fin"), validators=[Optional()],
-                         description=_l("Pour un événement sur plusieurs jours ; sinon le même jour."))
+                         description=_l("Si plusieurs jours."))
     end_time = TimeField(_l("Heure de fin"), validators=[InputRequired(_l("Heure obligatoire."))])
     location = RadioField(_l("Lieu"), choices=_options(EVENT_LOCATIONS.items()),
                           default="centre")
     place = StringField(_l("Salle ou lieu"), render_kw={"maxlength": PLACE_MAX},
-                        description=_l("Une salle du centre, ou le lieu hors les murs."))
+                        description=_l("Salle du centre, ou lieu hors les murs."))
     capacity = IntegerField(_l("Capacité (places)"), validators=[
         Optional(), NumberRange(1, MAX_CAPACITY, _l("Entre 1 et %(max)d.", max=MAX_CAPACITY))])
     registered = IntegerField(_l("Inscrits"), validators=[
@@ -78,7 +78,7 @@ class EventForm(FlaskForm):
     repeat = RadioField(_l("Répétition"), choices=_options(EVENT_REPEATS.items()),
                         default="none")
     repeat_until = DateField(_l("Jusqu'au"), validators=[Optional()],
-                             description=_l("Dernier jour de la série, inclus."))
+                             description=_l("Dernière séance, incluse."))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -216,7 +216,7 @@ def breakdown_grid(data: dict, key: str, ref_name: str, grid_key: str, title: st
     rows, values = [], []
     for r in found:
         if r["key"] is None:
-            rows.append((UNSTATED, _("Non précisé")))
+            rows.append((UNSTATED, fixed_labels()[UNSTATED]))
         else:
             rows.append((refs[r["key"]]["code"], refs[r["key"]]["label"]))
         values.append([r["sessions"], r["attendance"]])
@@ -290,7 +290,8 @@ def waiting_grid(data: dict) -> Grid:
         values.append([sites[row["site"]]["label"] if row["site"] in sites else "–",
                        types[row["type"]]["label"] if row["type"] in types else "–"])
     columns = [Column("site", _("Site"), kind="text"), Column("type", _("Type"), kind="text")]
-    return _plain_grid("events_waiting", _("Fréquentations à saisir"), _("Événement"), rows,
+    return _plain_grid("events_waiting", _("Fréquentations à saisir"),
+                       str(vocabulary.DESTINATIONS["event"]), rows,
                        columns, values,
                        note=_("Aucune : toutes les fréquentations sont saisies.") if not rows
                        else _("Événements terminés dont la fréquentation n'est pas saisie."))

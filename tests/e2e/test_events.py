@@ -127,3 +127,28 @@ def test_the_tablet_offers_todays_events_and_records_which(app, make_user, page,
         assert [(str(e.event_id), e.destination_kind, e.event_type.code) for e in entries] == [
             (workshop["id"], "event", "atelier")]
     assert page.js_errors == []
+
+
+def test_planning_a_weekly_series_from_the_form(app, make_user, page, live_server):
+    page.set_viewport_size(TABLET_PORTRAIT)
+    director = make_user("director")
+    login(page, live_server.url, director.username, next_path="/evenements/nouveau")
+    first = local_today() + timedelta(days=(1 - local_today().weekday()) % 7 or 7)
+    page.select_option("#event_type", "atelier")
+    page.fill("#title", "Atelier CV")
+    page.fill("#start_date", first.isoformat())
+    page.fill("#start_time", "14:00")
+    page.fill("#end_time", "16:00")
+    page.fill("#place", "Salle 3")
+    page.fill("#capacity", "12")
+    page.get_by_label("Trouver son emploi").check()
+    page.get_by_label("Chaque semaine, le même jour").check()
+    page.fill("#repeat_until", (first + timedelta(weeks=3)).isoformat())
+    screenshot(page, "events-form-768")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator(".flash-success")).to_contain_text("4 événement(s) planifié(s)")
+    expect(page.get_by_test_id("event-list").locator(".ev-title")).to_have_count(4)
+    with app.app_context():
+        series = {e.series_id for e in db.session.scalars(sa.select(Event))}
+        assert len(series) == 1 and None not in series
+    assert page.js_errors == []

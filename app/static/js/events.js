@@ -10,6 +10,18 @@
     });
   });
 
+  // The planning form shows "until" only for a series.
+  var until = document.querySelector('.repeat-until');
+  if (until) {
+    var repeat = document.querySelectorAll('input[name="repeat"]');
+    var sync = function () {
+      var weekly = document.querySelector('input[name="repeat"]:checked');
+      until.hidden = !(weekly && weekly.value === 'weekly');
+    };
+    repeat.forEach(function (input) { input.addEventListener('change', sync); });
+    sync();
+  }
+
   var form = document.querySelector('.att-form');
   if (!form) { return; }
   var total = form.querySelector('#total');
