@@ -165,3 +165,24 @@ def test_another_sites_event_is_out_of_reach(app, director, make_user):
     assert "Atelier CV" not in agent.client.get("/evenements/a-saisir").get_data(as_text=True)
     assert "Atelier CV" not in agent.client.get(
         f"/evenements/?view=list&day={local_today() - timedelta(days=1)}").get_data(as_text=True)
+
+
+def test_an_event_is_edited_with_the_same_checks(app, director):
+    day = next_weekday(2)
+    workshop = event(starts_at=at(day, 10), ends_at=at(day, 12))
+    plan(director, workshop)
+    url = f"/evenements/{workshop['id']}/modifier"
+    page = director.client.get(url).get_data(as_text=True)
+    assert 'value="Atelier CV"' in page and "Répétition" not in page
+    data = series_form(day, day, repeat="none", title="Atelier CV et lettre", start_time="10:00",
+                       end_time="12:30", partners=["cite"])
+    del data["repeat"], data["repeat_until"]
+    refused = form_post(director, url, {**data, "end_time": "09:00"})
+    assert refused.status_code == 422
+    assert "la fin doit venir après le début" in refused.get_data(as_text=True)
+    assert form_post(director, url, data).status_code == 302
+    with app.app_context():
+        stored = db.session.get(Event, uuid.UUID(workshop["id"]))
+        assert stored.title == "Atelier CV et lettre"
+        assert [p.code for p in stored.partners] == ["cite"]
+        assert stored.ends_at - stored.starts_at == timedelta(hours=2, minutes=30)

@@ -98,7 +98,8 @@ class EventForm(FlaskForm):
     def days(self) -> list[date]:
         """Return the first day of every event the form plans (one, or one a week)."""
         first = self.start_date.data
-        if self.repeat.data != "weekly" or self.repeat_until.data is None:
+        repeat = getattr(self, "repeat", None)  # an edit changes one event: no repeat field
+        if repeat is None or repeat.data != "weekly" or self.repeat_until.data is None:
             return [first]
         count = (self.repeat_until.data - first).days // 7 + 1
         return [first + timedelta(weeks=n) for n in range(max(count, 1))]
