@@ -1,8 +1,8 @@
 """Figures of events: sessions and attendance, fill rate, splits, and the public reached.
 
 Events are a few thousand rows over ten years: they are read directly, without a rollup.
-An event counts in the period its first Paris day falls in; a cancelled event counts
-nowhere. With a pole in the scope, the events of that pole; with a partner, the events it
+An event counts in the period its first Paris day falls in, once it has begun; a cancelled
+event counts nowhere. With a pole in the scope, the events of that pole; with a partner, the events it
 organised.
 """
 
@@ -16,7 +16,7 @@ from app import reference
 from app.extensions import db
 from app.figures import flow
 from app.figures.scope import Scope
-from app.timeutil import to_local
+from app.timeutil import to_local, utcnow
 from app.models import (
     Event,
     EventAttendanceSplit,
@@ -38,8 +38,10 @@ def _scoped(query, scope: Scope, start_column, site_column):
 
 
 def _in_scope(scope: Scope):
-    """Return a select of the ids of the scope's events (cancelled ones left out)."""
-    query = _scoped(sa.select(Event.id).where(Event.status != "cancelled"), scope,
+    """Return a select of the ids of the scope's sessions: begun, and not cancelled."""
+    # A planned event still to come is no session yet: this year's figures count what was held.
+    query = _scoped(sa.select(Event.id).where(Event.status != "cancelled",
+                                              Event.starts_at <= utcnow()), scope,
                     Event.start_date, Event.site_id)
     if scope.pole_id is not None:
         query = query.where(Event.id.in_(sa.select(event_poles.c.event_id)
