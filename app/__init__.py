@@ -127,6 +127,8 @@ def register_blueprints(app: Flask) -> None:
     from app.history.views import bp as history_bp
     from app.interviews.api import bp as interviews_api_bp
     from app.reception.api import bp as reception_api_bp
+    from app.events.api import bp as events_api_bp
+    from app.events.views import bp as events_bp
     from app.interviews.views import bp as interviews_bp
     from app.main.views import bp as main_bp
     from app.privacy.views import bp as guard_bp
@@ -138,7 +140,8 @@ def register_blueprints(app: Flask) -> None:
     from app.floor.views import bp as floor_bp  # issue 11
 
     for blueprint in (main_bp, auth_bp, reception_bp, interviews_bp, stats_bp, reporting_bp,
-                      api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
+                      api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp,
+                      events_api_bp, events_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
     app.register_blueprint(history_bp)

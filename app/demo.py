@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 
 from app import reference as refs
 from app.extensions import db
+from app.events.demo import generate_programme
 from app.figures import rollups
 from app.models import (
     EventType,
@@ -133,6 +134,7 @@ class DemoSummary:
     opening_days: int = 0
     replaced: int = 0
     seconds: float = 0.0
+    events: int = 0
 
 
 class _Picker:
@@ -392,6 +394,7 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
         # End the session's read: its snapshot predates the rows just written.
         db.session.rollback()
     _floor_demo(site, [day for day in days if day <= today], now, rng.randrange(2**31), scale)
+    summary.events = generate_programme(site, year, random.Random(rng.random()), now)
     summary.seconds = perf_counter() - started
     return summary
 

@@ -244,6 +244,47 @@ AUDIT_FIELDS = {
 }
 
 
+# ---------------------------------------------------------------- events (issue 9)
+
+NAV_ITEMS += (
+    ("events.calendar", _l("Événements"), ("agent", "counsellor", "director", "admin")),
+)
+EVENT_STATUSES = {
+    "planned": _l("Prévu"),
+    "held": _l("Tenu"),
+    "cancelled": _l("Annulé"),
+}
+EVENT_LOCATIONS = {
+    "centre": _l("Dans le centre"),
+    "outside": _l("Hors les murs"),
+}
+EVENT_REPEATS = {
+    "none": _l("Une seule fois"),
+    "weekly": _l("Chaque semaine, le même jour"),
+}
+# How the counts relate, said once: the dashboard and the workbook print these words.
+REACH = {
+    "floor_visitors": _l("Visiteurs accueillis (saisies de l'accueil)"),
+    "floor_for_events": _l("dont venus pour un événement"),
+    "attendance_in_centre": _l("Participants aux événements dans le centre"),
+    "attendance_outside": _l("Participants aux événements hors les murs"),
+    "in_centre_beyond_floor": _l("Participants dans le centre non passés par l'accueil"),
+    "public_reached": _l("Public touché au total"),
+}
+REACH_EXPLAINED = _l(
+    "Public touché = visiteurs accueillis + participants hors les murs + participants dans "
+    "le centre au-delà des visiteurs venus pour un événement : une personne venue à un "
+    "atelier par l'accueil n'est comptée qu'une fois.")
+AUDIT_ACTIONS.update({
+    "event.update": _l("Événement modifié"),
+    "event.cancel": _l("Événement annulé"),
+    "event.attendance": _l("Fréquentation d'un événement saisie"),
+})
+AUDIT_FAMILIES["events"] = (_l("Événements"), ("event.",))
+AUDIT_TARGETS["event"] = _l("Événement")
+AUDIT_FIELDS.update({"status": _l("statut"), "attendance": _l("participants")})
+
+
 def label_of(table: dict, code, default=None) -> str:
     """Return the label of a code in one of the tables above, else the default or the code."""
     if code in table:
@@ -295,4 +336,6 @@ def template_vocabulary() -> dict:
         "audit_actions": AUDIT_ACTIONS, "audit_targets": AUDIT_TARGETS,
         "audit_fields": AUDIT_FIELDS,
         "presence_statuses": PRESENCE_STATUSES, "satisfaction_scores": SATISFACTION_SCORES,
+        "event_statuses": EVENT_STATUSES, "event_locations": EVENT_LOCATIONS,
+        "reach": REACH, "reach_explained": REACH_EXPLAINED,
     }

@@ -90,6 +90,16 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "floor_api.get_presence": ("counsellor",),
     "floor_api.post_presence": ("counsellor",),
     "floor.round_schedules": ("admin",),
+    # events (issue 9): the director and admins plan; staff of a site enter attendance
+    "events_api.post_events": ("director", "admin"),
+    "events_api.put_attendance": EVERYONE,
+    "events_api.list_events": EVERYONE,
+    "events.calendar": EVERYONE,
+    "events.waiting": EVERYONE,
+    "events.attendance": EVERYONE,
+    "events.new": ("director", "admin"),
+    "events.edit": ("director", "admin"),
+    "events.cancel": ("director", "admin"),
 }
 
 # Values for URL parameters, per parameter name.

@@ -498,7 +498,7 @@ def _all_tables(wb) -> list[tuple[str, Table]]:
 
 
 def _count_columns(table: Table) -> list[str]:
-    skip = ("Part", "Évolution")
+    skip = ("Part", "Évolution", "Taux de remplissage")  # shares, changes and rates
     return [h for h in table.header[1:] if h not in skip and "par jour" not in h
             and "Durée moyenne" not in h and h != "Jours d'ouverture"]
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from flask_babel import gettext as _
 
 from app import vocabulary
+from app.exports import events as event_sheets
 from app.exports.figures import Figures
 from app.exports.history import add_imported
 from app.exports.floor import floor_sheets
@@ -229,6 +230,7 @@ def annual_report(data: dict, edition: str, threshold: int) -> Report:
         Sheet(_("Genre par pôle"), [now.gender_by_pole, now.gender_by_destination]),
         Sheet(_("Événements"), [now.events]),
     ]
+    sheets += event_sheets.annual_sheets(data, t)
     if before is not None:
         sheets.append(Sheet(_("Année précédente"), [year_on_year_grid(now, before,
                                                                       (year, last))]))
@@ -254,6 +256,7 @@ def period_report(data: dict, kind: str, compare: list[tuple[str, dict]]) -> Rep
         Sheet(_("Orientations"), [now.destinations]),
         Sheet(_("Réorientations"), [now.reorientations]),
         Sheet(_("Entretiens"), [now.interviews_by_pole, now.interviews_by_partner]),
+        *event_sheets.summary_sheets(data),
     ]
     sheets += floor_sheets(data, None)  # issue 11
     # One word per report, the one the Reports page and the journal use.

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import IO
 
 from app.exports.floor import floor_twin
+from app.exports import events as event_sheets
 from app.exports.grids import Grid, Report
 from app.exports.reports import data_as_of, provisional
 from app.privacy.suppression import SECONDARY_MARK, small_mark
@@ -115,6 +116,7 @@ def report_twin(report: Report, data: dict) -> dict:
     if "imported" in report.twin:
         twin["imported"] = report.twin["imported"]  # the past years' aggregates, marked
     twin.update(floor_twin(report))  # issue 11: satisfaction and occupancy
+    twin.update(event_sheets.twin_keys(report))
     twin["tables"] = {grid.key: grid_json(grid) for grid in report.grids()}
     return twin
 

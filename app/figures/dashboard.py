@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from app import reference
 from app.extensions import db
-from app.figures import flow, history, interviews
+from app.figures import events, flow, history, interviews
 from app.figures.locale import default_locale
 from app.figures.read import read_side_by_side
 from app.figures.scope import ResolvedScope, resolve
@@ -188,6 +188,7 @@ class _Dashboard:
             "per_opening_day": self._per_opening_day(totals, sums, interview_sums),
             "year_on_year": self._year_on_year(totals, previous_totals, arrivals["by_day"],
                                                previous_by_day),
+            "events": events.section(scope),
         }
 
     # -- the figures layer's rows, summed by what each part shows

@@ -15,6 +15,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.figures import events
 from app.figures.dashboard import ordered, refs
 from app.figures.locale import default_locale
 from app.models import FlowEntry, Interview, Pole, Site
@@ -118,6 +119,7 @@ def _floor_data(site: Site, day: date | None, now: datetime) -> dict:
         "live": live,
         "updated_at": to_local(now).strftime("%H:%M"),
         "totals": totals,
+        "events": events.floor_rows(site.id, day),
         "hours": [{"hour": hour, "label": _("%(hour)dh", hour=hour), **hours[hour]}
                   for hour in sorted(hour_range | set(hours))],
         "destinations": (

@@ -26,7 +26,7 @@ from app.models import (
     Theme,
 )
 from app import reference
-from app.figures import flow, history, interviews, occupancy, poles, satisfaction
+from app.figures import events, flow, history, interviews, occupancy, poles, satisfaction
 from app.figures.scope import Scope
 from app.reference import STORED
 from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
@@ -77,6 +77,7 @@ def period_data(start: date, end: date, site_code: str | None, *,
     }
     data.update(history.period_rows(scope))  # the past years' imported months, apart
     data.update(floor_rows(scope))  # issue 11
+    data["events"] = events.period_rows(scope, utcnow())
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
     data["opening_hours_span"] = opening_hours_span(

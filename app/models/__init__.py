@@ -7,6 +7,7 @@ from app.models.floor import (
     PRESENCE_STATUSES, SCORES, CounsellorPresence, OccupancyCount, OccupancyRound, PresenceChange,
     RoundSchedule, SatisfactionAnswer, Space,
 )
+from app.models.events import EVENT_LOCATIONS, EVENT_STATUSES, SPLIT_CATEGORIES, Event, EventAttendanceSplit, event_partners, event_poles
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
@@ -32,4 +33,6 @@ __all__ = [
     "BilanForeword", "ReportDelivery", "ReportStamp", "ReportSubscription",
     "PRESENCE_STATUSES", "SCORES", "CounsellorPresence", "OccupancyCount", "OccupancyRound",
     "PresenceChange", "RoundSchedule", "SatisfactionAnswer", "Space",
+    "EVENT_LOCATIONS", "EVENT_STATUSES", "SPLIT_CATEGORIES", "Event", "EventAttendanceSplit",
+    "event_partners", "event_poles",
 ]

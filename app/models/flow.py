@@ -56,6 +56,8 @@ class FlowEntry(ProfileMixin, db.Model):
     destination_pole_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("poles.id"))
     destination_partner_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("partners.id"))
     event_type_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("event_types.id"))
+    # The planned event the visitor came for, when the agent picked one (issue 9).
+    event_id: Mapped[Optional[uuid.UUID]] = mapped_column(sa.ForeignKey("events.id"), index=True)
     from_pole_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("poles.id"))
     party_size: Mapped[int] = mapped_column(sa.SmallInteger, default=1)
     # Set when an interview's "reoriented" outcome produced this entry.

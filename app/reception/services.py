@@ -29,6 +29,7 @@ from app.figures.scope import Scope
 from app.models import (
     ENTRY_KINDS,
     AuditEvent,
+    Event,
     EventType,
     FlowEntry,
     Partner,
@@ -65,6 +66,8 @@ ENTRY = {
         "event_type": {"type": ["string", "null"],
                        "description": "event type code; destination event only"},
         "profile": {"$ref": "#/components/schemas/Profile"},
+        "event": {"type": ["string", "null"], "format": "uuid",
+                  "description": "id of a planned event of the site; destination event only"},
     },
 }
 
@@ -80,6 +83,7 @@ ENTRY_SCHEMA = ItemSchema("entry", ENTRY, {"Profile": PROFILE}, messages={
     "party_size": lambda _e: _("entier entre 1 et %(max)d attendu", max=MAX_PARTY),
     "profile": _profile_reason,
     "profile.*": lambda _e: _("catégorie inconnue"),
+    "event": lambda _e: _("doit être l'identifiant (UUID) d'un événement"),
 })
 
 
@@ -133,6 +137,7 @@ def parse_entry(raw: dict, author: Author, now) -> Item:
         if event_type is None:
             raise Rejected("event_type", _("type d'événement inconnu"))
         event_type_id = event_type.id
+    event_id, event_type_id = event_of_entry(raw.get("event"), destination, point, event_type_id)
     profile = parse_profile(raw.get("profile"), reference.profile_options())
     local_date, local_hour = local_day_and_hour(occurred_at)
     values = {
@@ -150,8 +155,29 @@ def parse_entry(raw: dict, author: Author, now) -> Item:
         "party_size": party_size,
         **profile,
     }
-    return Item({"id": entry_id, **values, "payload_digest": payload_digest(values),
+    # The event enters the digest only when named: entries queued before it existed keep theirs.
+    digest = payload_digest({**values, "event_id": event_id} if event_id else values)
+    return Item({"id": entry_id, **values, "event_id": event_id, "payload_digest": digest,
                  "created_by_id": author.id, "received_at": now})
+
+
+def event_of_entry(raw, destination: dict, point, event_type_id: int | None):
+    """Return (event id, event type id) of an arrival naming a planned event (issue 9).
+
+    The event fills the type, so the figures by event type stay right.
+    """
+    if raw is None:
+        return None, event_type_id
+    if destination["destination_kind"] != "event":
+        raise Rejected("event", _("réservé à la destination « event »"))
+    event = db.session.get(Event, uuid.UUID(raw))
+    if event is None:
+        raise Rejected("event", _("événement inconnu"))
+    if event.site_id != point.site_id:
+        raise Rejected("event", _("événement d'un autre site"))
+    if event_type_id is not None and event_type_id != event.event_type_id:
+        raise Rejected("event_type", _("ne correspond pas au type de l'événement"))
+    return event.id, event.event_type_id
 
 
 def record_entries(batch: list, user: User) -> list[dict]:

@@ -177,8 +177,8 @@ def demo_generate(year, profile, seed, site_code, replace, history_out):
     click.echo(
         f"{summary.site} {year} ({profile}, {summary.opening_days} opening days): "
         f"{summary.arrivals:,} arrivals for {summary.visitors:,} visitors, "
-        f"{summary.reorientations:,} reorientations, {summary.interviews:,} interviews "
-        f"written in {summary.seconds:.1f} s."
+        f"{summary.reorientations:,} reorientations, {summary.interviews:,} interviews, "
+        f"{summary.events:,} events written in {summary.seconds:.1f} s."
     )
 
 

@@ -52,6 +52,7 @@ NOT_PAGES = {
     "reporting.download", "history.history_template",
     "bilan.pdf", "bilan.chart",
     "floor_api.poles_status", "floor_api.get_presence",  # issue 11: JSON
+    "events_api.list_events",
 }
 # The main pages of each role, audited again in English.
 ENGLISH = {
@@ -151,7 +152,8 @@ def real_values(app, make_user) -> dict:
         db.session.remove()
     return {"counsellor": counsellor, "rows": rows, "point": point,
             "interview_id": str(interview), "user_id": counsellor.id,
-            "history_token": _history_batch(app)}
+            "history_token": _history_batch(app),
+            "event_id": planned_event(app, make_user)}
 
 
 def _history_batch(app) -> str:
@@ -166,6 +168,19 @@ def _history_batch(app) -> str:
         token = services.stage(read_workbook(build_template(rows)), "e2e.xlsx", None).token
         db.session.remove()
     return token
+
+
+def planned_event(app, make_user) -> str:
+    """Plan this morning's workshop (its attendance page opens once it has begun)."""
+    from tests.conftest import Auth
+    from tests.test_events_api import at, event
+
+    session = Auth(app.test_client())
+    session.login(make_user("director").username)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    workshop = event(starts_at=at(today, 0, 5), ends_at=at(today, 0, 50))
+    assert session.post_json("/api/v1/events", {"events": [workshop]}).status_code == 200
+    return workshop["id"]
 
 
 @pytest.fixture
@@ -206,6 +221,8 @@ def urls_for(app, endpoint: str, role: str, values: dict) -> list[str]:
             return [url_for(endpoint, token=values["history_token"])]
         if endpoint in ("interviews.edit", "interviews.delete"):
             return [url_for(endpoint, interview_id=values["interview_id"])]
+        if endpoint in ("events.edit", "events.attendance"):
+            return [url_for(endpoint, event_id=values["event_id"])]
         return [url_for(endpoint)]
 
 

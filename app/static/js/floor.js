@@ -22,8 +22,8 @@
       flat["hours." + row.hour + ".today"] = row.today;
       flat["hours." + row.hour + ".last_week"] = row.last_week;
     });
-    ["destinations", "interviews_by_pole"].forEach(function (part) {
-      payload[part].forEach(function (row) {
+    ["destinations", "interviews_by_pole", "events"].forEach(function (part) {
+      (payload[part] || []).forEach(function (row) {
         flat[part + "." + row.code + ".today"] = row.today;
         flat[part + "." + row.code + ".last_week"] = row.last_week;
       });

@@ -583,5 +583,5 @@
   setInterval(flushUndos, 15000);
   setInterval(refreshCounts, 60000);
   setInterval(renderRecent, 30000);  // let undo buttons expire
-  window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos };
+  window.AffluenceTablet = { entries: entries, refreshCounts: refreshCounts, flushUndos: flushUndos, log: log };
 }());

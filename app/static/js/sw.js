@@ -9,7 +9,8 @@ var PRECACHE = [
   '/static/css/reception.css',
   '/static/vendor/idb/umd.js',
   '/static/js/outbox.js',
-  '/static/js/reception.js'
+  '/static/js/reception.js',
+  '/static/js/events-picker.js'
 ];
 // Pages a reception agent or a counsellor may need to reopen while the Wi-Fi is down.
 var OFFLINE_PAGES = [/^\/accueil\//, /^\/entretiens\/nouveau/];
