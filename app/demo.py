@@ -393,8 +393,8 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
         connection.close()
         # End the session's read: its snapshot predates the rows just written.
         db.session.rollback()
-    _floor_demo(site, [day for day in days if day <= today], now, rng.randrange(2**31), scale)
     summary.events = generate_programme(site, year, random.Random(rng.random()), now)
+    _floor_demo(site, [day for day in days if day <= today], now, rng.randrange(2**31), scale)
     summary.seconds = perf_counter() - started
     return summary
 
