@@ -5,7 +5,8 @@ Villette-sized years (2024, 2025; about 300,000 arrivals each), built once with
 bench/figures.py's builder and reused. Measured in the same run, side by side:
 - the annual workbook and its twin (the baseline: the same figures, already measured);
 - the bilan's PDF: figures gathered, charts drawn, laid out by WeasyPrint, written;
-- the bilan's page as the app serves it (figures, charts, HTML);
+- the bilan's page as the app serves it (figures, HTML; its charts come beside it), and one
+  chart as the browser then asks for it (drawn as SVG);
 - the peak memory (RSS) of a fresh process compiling the PDF.
 Targets (issue 12): the PDF under 10 s and 300 MB, the page under 1 s.
 
@@ -96,7 +97,15 @@ def main() -> None:
         pdf = _median(lambda: services.write_pdf(YEAR, None, "internal", Path(out)), args.runs)
         pages = len(__import__("pypdf").PdfReader(
             Path(out) / "bilan_2025_reseau_internal.pdf").pages)
+        # The page reads its figures afresh (no minute-long cache), as on a first visit.
+        app.config["BILAN_CACHE_SECONDS"] = 0
         page = _median(lambda: _page(app), args.runs)
+        data = services.gather(YEAR, None, "internal")
+        from app.bilan import render
+
+        keys = render.chart_keys(data)
+        chart = _median(lambda: [render.draw_chart(data, key) for key in keys], args.runs)
+        chart = (chart[0] / len(keys), chart[1] / len(keys))
         peak = subprocess.run([sys.executable, __file__, "--peak", out], check=True,
                               capture_output=True, text=True).stdout.split()
     print(f"\nVillette-sized year {YEAR}: {visitors:,} visitors; PDF of {pages} pages, "
@@ -104,7 +113,8 @@ def main() -> None:
     print(f"{'what':<36}{'first':>9}{'median':>9}")
     for label, (first, median) in (("annual workbook + twin (baseline)", workbook),
                                    ("bilan PDF (gather, charts, layout)", pdf),
-                                   ("bilan page (gather, charts, HTML)", page)):
+                                   ("bilan page (figures, HTML)", page),
+                                   ("one of its charts (SVG), average", chart)):
         print(f"{label:<36}{first:>8.2f}s{median:>8.2f}s")
     print(f"peak RSS of a fresh process compiling the PDF: {float(peak[0]):.0f} MB")
     print(f"load average at the end {load_average()}")
