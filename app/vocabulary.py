@@ -20,6 +20,7 @@ ROLES = {
     "agent": _l("Agent d'accueil"),
     "counsellor": _l("Conseiller·ère"),
     "director": _l("Direction"),
+    "network-director": _l("Direction du réseau"),
     "admin": _l("Administration"),
 }
 

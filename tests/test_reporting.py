@@ -31,7 +31,8 @@ def reports(app):
 
 @pytest.fixture
 def director(logged_in):
-    session, _user = logged_in("director")
+    # The network director: these tests read the whole network (site directors: issue 10).
+    session, _user = logged_in("network-director")
     return session
 
 

@@ -178,11 +178,9 @@ class InterviewReference:
         return [theme for theme in self.themes.values() if theme.pole_id == pole.id]
 
     def sites_for(self, user) -> list:
-        """Return the sites of the user's network: their site, its parent and siblings."""
-        own = reference.by_id(Site, user.site_id)
-        root = (own.parent_id if own is not None else None) or user.site_id
-        return [site for site in self.sites.values()
-                if site.id == root or site.parent_id == root or site.id == user.site_id]
+        """Return the sites the user records at: their home site and the others they serve."""
+        ids = user.site_ids
+        return [site for site in self.sites.values() if ids is None or site.id in ids]
 
 
 # --------------------------------------------------------------------------------------
@@ -314,7 +312,7 @@ def parse_interview(raw: dict, author: Author, ref: InterviewReference, now: dat
     site = _reference(ref.sites, raw.get("site"), "site", default_site, _("site inconnu « %(code)s »"))
     allowed_sites = {s.id for s in ref.sites_for(owner)} | ({editing.site_id} if editing else set())
     if site.id not in allowed_sites:
-        raise Rejected("site", _("hors de votre réseau de sites"))
+        raise Rejected("site", _("hors de vos sites (voir votre compte)"))
     pole = _reference(ref.poles, raw.get("pole"), "pole",
                       reference.by_id(Pole, owner.pole_id) if editing is None else None,
                       _("pôle inconnu « %(code)s »"))

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEvent, JobRun
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
+from app.models.network import SiteClosure, SiteDestination, site_poles, user_sites
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
     PROFILE_CATEGORIES,
@@ -23,3 +24,4 @@ __all__ = [
     "Outcome", "Partner", "Pole", "ProfileOption", "ReceptionPoint", "Site", "Theme",
     "ROLES", "User", "ROLLUPS", "ROLLUP_TABLES", "RetentionRun", "rollup_pause",
 ]
+__all__ += ["SiteClosure", "SiteDestination", "site_poles", "user_sites"]  # issue 10

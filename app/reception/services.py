@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import reference
+from app.access import may_act_on, site_ids_of
 from app.capture import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -109,7 +110,7 @@ def parse_entry(raw: dict, author: Author, now) -> Item:
     point = reference.lookup(ReceptionPoint, raw["reception_point"])
     if point is None:
         raise Rejected("reception_point", _("point d'accueil inconnu"))
-    if author.role != "admin" and point.site_id != author.site_id:
+    if author.site_ids is not None and point.site_id not in author.site_ids:
         raise Rejected("reception_point", _("n'appartient pas à votre site"))
     party_size = raw.get("party_size", 1)
     destination = parse_destination(raw["destination"])
@@ -181,8 +182,7 @@ def undo_entry(entry_id: str, user: User) -> str:
     if entry.deleted_at is not None:
         return "already_undone"
     may_undo = entry.created_by_id == user.id or (
-        user.role in ("director", "admin") and (user.role == "admin" or entry.site_id == user.site_id)
-    )
+        user.has_role("director", "admin") and may_act_on(user, entry.site_id))
     if not may_undo:
         raise UndoRefused(403, _("Seul l'auteur de la saisie peut l'annuler."))
     now = utcnow()
@@ -238,8 +238,9 @@ def day_counts(day: date, site) -> dict:
 def points_for(user: User) -> list[ReceptionPoint]:
     """Return the active reception points the user may log at."""
     query = sa.select(ReceptionPoint).where(ReceptionPoint.active).order_by(ReceptionPoint.position)
-    if user.role != "admin":
-        query = query.where(ReceptionPoint.site_id == user.site_id)
+    sites = site_ids_of(user)
+    if sites is not None:
+        query = query.where(ReceptionPoint.site_id.in_(sites))
     return list(db.session.scalars(query))
 
 
