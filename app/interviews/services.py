@@ -604,6 +604,7 @@ class InterviewFilters:
     pole_id: int | None = None
     partner_id: int | None = None
     channel: str | None = None
+    site_ids: frozenset[int] | None = None  # the sites the reader sees (None: all)
 
 
 def search_interviews(filters: InterviewFilters, page: int, per_page: int):
@@ -614,6 +615,8 @@ def search_interviews(filters: InterviewFilters, page: int, per_page: int):
                           (Interview.channel, filters.channel)):
         if value:
             conditions.append(column == value)
+    if filters.site_ids is not None:
+        conditions.append(Interview.site_id.in_(filters.site_ids))
     total, minutes = db.session.execute(
         sa.select(sa.func.count(Interview.id), sa.func.coalesce(sa.func.sum(Interview.duration_min), 0))
         .where(*conditions)).one()

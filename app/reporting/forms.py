@@ -18,8 +18,9 @@ def _options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _all_sites(sites: list[tuple[str, str]]) -> list[SelectChoice]:
-    return _options([("", _l("Tous les sites"))] + sites)
+def _all_sites(sites: list[tuple[str, str]], every_site: bool = True) -> list[SelectChoice]:
+    # A site director compiles for their own sites only: no "every site" choice (issue 10).
+    return _options(([("", _l("Tous les sites"))] if every_site else []) + sites)
 
 
 class AnnualReportForm(FlaskForm):
@@ -29,10 +30,10 @@ class AnnualReportForm(FlaskForm):
     site = SelectField(_l("Site"))
     edition = SelectField(_l("Édition"), choices=EDITIONS, validators=[InputRequired()])
 
-    def __init__(self, years, sites, **kwargs):
+    def __init__(self, years, sites, every_site: bool = True, **kwargs):
         super().__init__(prefix="annual", **kwargs)
         self.year.choices = _options((y, str(y)) for y in years)
-        self.site.choices = _all_sites(sites)
+        self.site.choices = _all_sites(sites, every_site)
 
 
 class RawExportForm(FlaskForm):
@@ -45,9 +46,9 @@ class RawExportForm(FlaskForm):
         ("xlsx", _l("Classeur Excel (.xlsx)")),
         ("csv", _l("CSV, un fichier par type de ligne (plus rapide)"))]))
 
-    def __init__(self, sites, **kwargs):
+    def __init__(self, sites, every_site: bool = True, **kwargs):
         super().__init__(prefix="raw", **kwargs)
-        self.site.choices = _all_sites(sites)
+        self.site.choices = _all_sites(sites, every_site)
 
     def validate_end(self, field):
         """Refuse an end before the start, or a range longer than a year."""
