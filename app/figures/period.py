@@ -28,7 +28,8 @@ from app import reference
 from app.figures import flow, interviews
 from app.figures.scope import Scope
 from app.reference import STORED
-from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
+from app.figures.network import site_calendars
+from app.stats.calendar import SiteCalendar, opening_days, opening_days_all, opening_hours_span
 from app.timeutil import one_year_earlier, to_local, utcnow
 
 
@@ -77,7 +78,7 @@ def period_data(start: date, end: date, site_code: str | None, *,
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
     data["opening_hours_span"] = opening_hours_span(
-        [_SiteHours(row["opening_hours"]) for row in data["scope_sites"]])
+        [SiteCalendar(row["opening_hours"] or {}) for row in data["scope_sites"]])
     return data
 
 
@@ -140,16 +141,11 @@ def _scope_sites(data: dict, site: Site | None) -> list[dict]:
     return [row for row in data["refs"]["sites"] if row["active"] or row["id"] in with_data]
 
 
-class _SiteHours:
-    """The bit of a Site the opening-day calendar reads."""
-
-    def __init__(self, opening_hours):
-        self.opening_hours = opening_hours
-
-
 def _opening_days(data: dict, start: date, end: date) -> tuple[dict[str, int], int]:
+    # Each site's calendar: hours, public holidays and its own closures (issue 10).
     sites = data["scope_sites"]
-    per_site = {row["code"]: len(opening_days(_SiteHours(row["opening_hours"]), start, end))
+    calendars = site_calendars({row["id"] for row in sites})
+    per_site = {row["code"]: len(opening_days(calendars[row["id"]], start, end))
                 for row in sites}
-    network = len(opening_days_all([_SiteHours(row["opening_hours"]) for row in sites], start, end))
+    network = len(opening_days_all([calendars[row["id"]] for row in sites], start, end))
     return per_site, network

@@ -86,6 +86,9 @@ COUNTS = {
         "by_point": {"type": "object", "additionalProperties": {"type": "integer"},
                      "description": "visitors (persons) per reception point code of the site"},
         "reorientations": {"type": "integer"},
+        "config_version": {"type": "string", "description": "digest of the site's tablet "
+                           "settings (services offered, lists): an open tablet reloads when "
+                           "it changes"},
     },
 }
 

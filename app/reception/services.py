@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from app import reference
 from app.access import may_act_on, site_ids_of
+from app.offers import config_version, offer_of
 from app.capture import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -232,7 +233,8 @@ def day_counts(day: date, site) -> dict:
     reorientations = sum(row["persons"] for row in flow.reorientations(scope))
     return {"date": day.isoformat(), "site": site.code, "total": total,
             "by_destination": by_destination, "by_point": by_point,
-            "reorientations": reorientations}
+            "reorientations": reorientations,
+            "config_version": site_tablet_config(site.id)["version"]}
 
 
 def points_for(user: User) -> list[ReceptionPoint]:
@@ -252,15 +254,25 @@ def point_by_code(code: str) -> ReceptionPoint | None:
 
 def tablet_config(point: ReceptionPoint) -> dict:
     """Return what the tablet script needs: destinations, profile chips, options."""
-    return {
-        "receptionPoint": point.code,
-        "site": reference.by_id(Site, point.site_id).code,
+    config = site_tablet_config(point.site_id)
+    return {"receptionPoint": point.code, **config,
+            "reloadIdleSeconds": current_app.config.get("TABLET_RELOAD_IDLE_SECONDS", 20)}
+
+
+def site_tablet_config(site_id: int) -> dict:
+    """Return the tablet settings of a site: only what it offers; "version" tells a change."""
+    offer = offer_of(site_id)
+    config = {
+        "site": reference.by_id(Site, site_id).code,
         "undoMinutes": current_app.config["UNDO_WINDOW_MINUTES"],
         "poles": [{"code": p.code, "label": p.label, "short": p.short_label or p.label}
-                  for p in reference.active(Pole)],
-        "fixed": list(FIXED_DESTINATIONS),
+                  for p in reference.active(Pole) if p.code in offer.poles],
+        "fixed": [code for code in FIXED_DESTINATIONS if code in offer.destinations],
         "partners": [{"code": p.code, "label": p.label} for p in reference.active(Partner)],
         "eventTypes": [{"code": e.code, "label": e.label} for e in reference.active(EventType)],
         "profile": {category: [{"code": o.code, "label": o.label} for o in options.values()]
                     for category, options in reference.profile_options().items() if options},
     }
+    # An open tablet compares this with the counts it polls and reloads itself (issue 10).
+    config["version"] = config_version(config)
+    return config
