@@ -137,6 +137,8 @@ def register_blueprints(app: Flask) -> None:
                       api_bp, reception_api_bp, interviews_api_bp, admin_bp, help_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(guard_bp)  # the guard's word lists for guard.js
+    from app.network.views import bp as network_bp
+    app.register_blueprint(network_bp)  # site calendars and services (issue 10)
 
 
 def register_errorhandlers(app: Flask) -> None:

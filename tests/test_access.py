@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Auth
 
-ROLES = ("agent", "counsellor", "director", "admin")
+ROLES = ("agent", "counsellor", "director", "network-director", "admin")
 EVERYONE = ROLES
 PUBLIC = "public"
 
@@ -67,12 +67,24 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reporting.download": ("director", "admin"),
     "reporting.compile_annual": ("director", "admin"),
     "reporting.compile_raw": ("director", "admin"),
-    "reporting.compile_partner": ("director", "admin"),
+    "reporting.compile_partner": ("network-director", "admin"),  # a partner serves the network
+    # issue 10: the site calendar screens
+    "network.sites": ("admin",),
+    "network.site": ("admin",),
+    "network.save_hours": ("admin",),
+    "network.add_closure": ("admin",),
+    "network.remove_closure": ("admin",),
+    "network.save_services": ("admin",),
 }
+# A network director is a director over every site: a route open to directors opens to them.
+MATRIX = {endpoint: (allowed + ("network-director",)
+                     if isinstance(allowed, tuple) and "director" in allowed else allowed)
+          for endpoint, allowed in MATRIX.items()}
 
 # Values for URL parameters, per parameter name.
 SAMPLES = {
     "code": "marseille-rdc",
+    "closure_id": "1",
     "entry_id": str(uuid.uuid4()),
     "interview_id": str(uuid.uuid4()),
     "filename": "css/app.css",
@@ -146,6 +158,7 @@ def test_each_role_reaches_only_its_routes(app, make_user, role):
     ("agent", "/accueil/"),
     ("counsellor", "/entretiens/nouveau"),
     ("director", "/statistiques/tableau-de-bord"),
+    ("network-director", "/statistiques/tableau-de-bord"),
     ("admin", "/admin/comptes"),
 ])
 def test_after_login_each_role_lands_on_the_page_it_works_on(app, make_user, role, landing):

@@ -180,12 +180,17 @@ def data_quality(scope: Scope, today: date | None = None) -> dict:
         closed = [{"date": day, "visitors": value}
                   for (site_id, day), value in sorted(arrivals.items())
                   if site_id == site.id and day not in open_set]
-        report.append({"code": site.code, "label": site.label,
-                       "silent_days": silent, "counselling_without_interview": no_interview,
+        # A centre with no arrival at all has not begun capture: one line, not 250 days.
+        nothing = bool(open_days) and len(silent) == len(open_days)
+        report.append({"code": site.code, "label": site.label, "no_arrival": nothing,
+                       "opening_days": len(open_days),
+                       "silent_days": [] if nothing else silent,
+                       "counselling_without_interview": no_interview,
                        "closed_day_arrivals": closed,
-                       "stopped_points": _stopped_points(site, open_days, end)})
+                       "stopped_points": [] if nothing else _stopped_points(site, open_days, end)})
     return {"sites": report,
-            "problems": sum(bool(r["silent_days"] or r["counselling_without_interview"]
+            "problems": sum(bool(r["no_arrival"] or r["silent_days"]
+                                 or r["counselling_without_interview"]
                                  or r["closed_day_arrivals"] or r["stopped_points"])
                             for r in report)}
 

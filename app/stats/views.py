@@ -120,15 +120,18 @@ def dashboard():
             abort(403)
         return render_template("stats/dashboard.html", form=form, data=None,
                                error=error.message), 400
-    return render_template("stats/dashboard.html", form=form, data=data, error=None)
+    return render_template("stats/dashboard.html", form=form, data=data, error=None,
+                           network=services.network_panel(form.filters(), current_user))
 
 
 @bp.route("/tableau-de-bord.json")
 @role_required(*DASHBOARD_ROLES)
 def dashboard_json():
     """Return the dashboard's figures as JSON, with the same filters as the page."""
+    form = _dashboard_form()
     try:
-        data = _checked(_dashboard_form())
+        data = _checked(form)
     except BadFilter as error:
         return jsonify(error="invalid", field=error.field, message=error.message), error.status
+    data["network"] = services.network_panel(form.filters(), current_user)
     return jsonify(data)
