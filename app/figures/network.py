@@ -72,13 +72,18 @@ def events_attendance(scope: Scope) -> dict[int, int]:
     return attendance(scope) if attendance is not None else {}
 
 
-def side_by_side(scope: Scope) -> dict:
+def side_by_side(scope: Scope, site_ids: list[int] | None = None) -> dict:
     """Return the common indicators per centre and for the network, over the scope's dates.
 
     Per-opening-day averages divide by each centre's own opening days (hours, holidays,
-    closures); the network's by the days at least one centre opened.
+    closures); the network's by the days at least one centre opened. The centres are the
+    scope's active sites, or site_ids in that order (the reports list those with data too).
     """
-    sites = _shown_sites(scope)
+    if site_ids is None:
+        sites = _shown_sites(scope)
+    else:
+        by_id = {site.id: site for site in reference.every(Site)}
+        sites = [by_id[site_id] for site_id in site_ids if site_id in by_id]
     calendars = site_calendars()
     arrivals = summed("flow_day", {"site_id": "site"}, {"persons": "persons"}, scope,
                       eq("kind", "arrival"))
@@ -123,13 +128,15 @@ def side_by_side(scope: Scope) -> dict:
         calendar = calendars[site.id]
         days = len(opening_days(calendar, scope.start, scope.end))
         rows.append({"code": site.code, "label": site.label, "city": site.city,
-                     **figures([site.id], days)})
+                     **figures([site.id], days),
+                     "reorientations": reoriented.get(site.id, 0)})
     every = [site.id for site in reference.every(Site)
              if scope.site_ids is None or site.id in scope.site_ids]
     network_days = len(opening_days_all([calendars[site.id] for site in sites],
                                         scope.start, scope.end))
-    return {"sites": rows, "total": {"code": None, **figures(every, network_days)},
-            "indicators": INDICATORS}
+    total = {"code": None, **figures(every, network_days),
+             "reorientations": sum(reoriented.get(i, 0) for i in every)}
+    return {"sites": rows, "total": total, "indicators": INDICATORS}
 
 
 def daily_visitors(scope: Scope) -> dict[str, list[dict]]:

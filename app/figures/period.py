@@ -28,6 +28,7 @@ from app import reference
 from app.figures import flow, interviews
 from app.figures.scope import Scope
 from app.reference import STORED
+from app.figures import network
 from app.figures.network import site_calendars
 from app.stats.calendar import SiteCalendar, opening_days, opening_days_all, opening_hours_span
 from app.timeutil import one_year_earlier, to_local, utcnow
@@ -77,6 +78,9 @@ def period_data(start: date, end: date, site_code: str | None, *,
     }
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
+    # The centres side by side (issue 10): the regional consolidation sheet reads them.
+    data["network"] = network.side_by_side(scope, [row["id"] for row in data["scope_sites"]])
+    data["quality"] = network.data_quality(scope) if flows else None
     data["opening_hours_span"] = opening_hours_span(
         [SiteCalendar(row["opening_hours"] or {}) for row in data["scope_sites"]])
     return data
