@@ -57,7 +57,8 @@ ENGLISH = {
     "agent": ["reception.index", "reception.tablet", "stats.floor"],
     "counsellor": ["interviews.new", "interviews.my_day", "interviews.recent"],
     "director": ["stats.dashboard", "interviews.index", "reporting.index"],
-    "admin": ["admin.users", "admin.reference_index", "admin.reference_list", "admin.journal"],
+    "admin": ["admin.users", "admin.reference_index", "admin.reference_list", "admin.journal",
+              "network.sites", "network.site"],
 }
 
 
@@ -182,6 +183,8 @@ def urls_for(app, endpoint: str, role: str, values: dict) -> list[str]:
             return [url_for(endpoint, kind=kind) for kind in REFERENCE_KINDS]
         if endpoint == "admin.reference_edit":
             return [url_for(endpoint, kind=kind, row_id=row) for kind, row in values["rows"].items()]
+        if endpoint == "network.site":
+            return [url_for(endpoint, code="gap")]
         if endpoint == "admin.user_edit":
             return [url_for(endpoint, user_id=values["user_id"])]
         if endpoint in ("interviews.edit", "interviews.delete"):
