@@ -488,3 +488,23 @@ def test_the_weekly_summary_repeats_the_quality_panel(app_ctx, build, tmp_path):
     assert gap["silent_days"] == ["2025-06-03", "2025-06-04", "2025-06-05", "2025-06-06"]
     rows = twin["tables"]["data_quality"]["rows"]
     assert next(r for r in rows if r["code"] == "gap")["values"]["silent_days"] == 4
+
+
+def test_an_interview_at_a_pole_the_site_does_not_offer_is_refused(app, make_user, runner):
+    with app.app_context():
+        assert cli(runner, "sites", "services", "gap", "--offer", "emploi,documentation")[0] == 0
+    counsellor = login(app, make_user, "counsellor", site="gap", pole="emploi",
+                       partner="france-travail")
+    page = counsellor.client.get("/entretiens/nouveau").get_data(as_text=True)
+    assert 'id="pole-emploi"' in page and 'id="pole-creation"' not in page
+
+    def interview(pole: str, themes: list[str]) -> dict:
+        return {"id": str(uuid.uuid4()), "started_at": utcnow().isoformat(), "duration_min": 30,
+                "channel": "in_person", "pole": pole, "partner": "france-travail",
+                "site": "gap", "themes": themes, "outcomes": ["information"]}
+
+    results = counsellor.post_json("/api/v1/interviews", {"interviews": [
+        interview("creation", []), interview("emploi", ["cv-candidature"])]}).json["results"]
+    assert (results[0]["status"], results[0]["field"]) == ("rejected", "pole")
+    assert "proposé" in results[0]["error"]
+    assert results[1]["status"] == "created"  # one bad item never takes the good ones with it

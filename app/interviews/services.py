@@ -50,6 +50,7 @@ from app.models import (
     User,
     interview_themes,
 )
+from app.offers import offer_of
 from app.privacy import PersonalDataFound, ensure_clean
 from app.privacy.messages import refusal_message
 from app.timeutil import day_start_utc, local_day_and_hour, local_today, to_local, utcnow
@@ -319,6 +320,10 @@ def parse_interview(raw: dict, author: Author, ref: InterviewReference, now: dat
     partner = _reference(ref.partners, raw.get("partner"), "partner",
                          reference.by_id(Partner, owner.partner_id) if editing is None else None,
                          _("organisme inconnu « %(code)s »"))
+    if pole is not None and (editing is None or editing.pole_id != pole.id):
+        offer = offer_of(site.id)
+        if pole.code not in offer.poles:
+            raise Rejected("pole", _("pôle non proposé par ce site"))
     profile = parse_profile(raw.get("profile"), ref.profile)
     theme_ids = _parse_themes(raw.get("themes"), pole, ref)
     outcomes = _parse_outcomes(raw.get("outcomes"), pole, ref)
