@@ -142,6 +142,11 @@ AUDIT_ACTIONS = {
     "update": _l("Entretien corrigé"),
     "delete": _l("Entretien supprimé"),
     "undo": _l("Saisie annulée à l'accueil"),
+    # issue 10: each centre's calendar and services
+    "site.hours": _l("Horaires d'un site modifiés"),
+    "site.closure_add": _l("Fermeture d'un site ajoutée"),
+    "site.closure_remove": _l("Fermeture d'un site supprimée"),
+    "site.services": _l("Services d'un site modifiés"),
 }
 # Families of actions, for the journal's "what" filter.
 AUDIT_FAMILIES = {
@@ -149,6 +154,7 @@ AUDIT_FAMILIES = {
     "lists": (_l("Listes de référence"), ("reference.",)),
     "interviews": (_l("Entretiens corrigés ou supprimés"), ("update", "delete")),
     "reception": (_l("Saisies annulées à l'accueil"), ("undo",)),
+    "sites": (_l("Horaires, fermetures et services des sites"), ("site.",)),  # issue 10
 }
 
 AUDIT_TARGETS = {
@@ -191,6 +197,12 @@ AUDIT_FIELDS = {
     "public_contacts": _l("coordonnées publiques"),
     "category": _l("catégorie"),
     "target_kind": _l("cible"),
+    # issue 10
+    "opening_hours": _l("horaires"),
+    "interview_days": _l("jours d'entretiens"),
+    "closure": _l("fermeture"),
+    "services": _l("services"),
+    "other_sites": _l("autres sites servis"),
     "deleted_at": _l("annulée le"),
     "started_at": _l("début"),
     "duration_min": _l("durée"),

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app import reference
 from app.extensions import db
 from app.figures.read import eq, summed
+from app.models.rollups import TABLES
 from app.figures.scope import Scope
 from app.models import ReceptionPoint, Site, SiteClosure
 from app.stats.calendar import Closure, SiteCalendar, counselling_days, opening_days, opening_days_all
@@ -175,6 +176,9 @@ def data_quality(scope: Scope, today: date | None = None) -> dict:
     interviewed = {(row["site"], row["date"]) for row in summed(
         "interview_day", {"site_id": "site", "local_date": "date"},
         {"interviews": "interviews"}, scope.with_dates(scope.start, end))}
+    # A point's last arrival, looked for up to a year before the period.
+    last_seen = _last_arrival_by_point([site.id for site in sites],
+                                       scope.start - timedelta(days=365), end)
     report = []
     for site in sites:
         calendar = calendars[site.id]
@@ -194,7 +198,8 @@ def data_quality(scope: Scope, today: date | None = None) -> dict:
                        "silent_days": [] if nothing else silent,
                        "counselling_without_interview": no_interview,
                        "closed_day_arrivals": closed,
-                       "stopped_points": [] if nothing else _stopped_points(site, open_days, end)})
+                       "stopped_points": [] if nothing else _stopped_points(site, open_days,
+                                                                             last_seen)})
     return {"sites": report,
             "problems": sum(bool(r["no_arrival"] or r["silent_days"]
                                  or r["counselling_without_interview"]
@@ -202,20 +207,22 @@ def data_quality(scope: Scope, today: date | None = None) -> dict:
                             for r in report)}
 
 
-def _stopped_points(site, open_days: list[date], end: date) -> list[dict]:
+def _last_arrival_by_point(site_ids, start: date, end: date) -> dict[int, date]:
+    """Return the day of each reception point's last arrival from start to end."""
+    table = TABLES["flow_hourly"]
+    query = (sa.select(table.c.reception_point_id, sa.func.max(table.c.local_date))
+             .where(table.c.local_date.between(start, end), table.c.site_id.in_(site_ids),
+                    table.c.persons > 0)
+             .group_by(table.c.reception_point_id))
+    return {point: day for point, day in db.session.execute(query) if point}
+
+
+def _stopped_points(site, open_days: list[date], last_seen: dict[int, date]) -> list[dict]:
     """Return the site's active points that sent nothing over its last opening days."""
     recent = open_days[-SILENT_POINT_DAYS:]
     if len(recent) < SILENT_POINT_DAYS:
         return []  # too short a period to call a point silent
     points = [point for point in reference.active(ReceptionPoint) if point.site_id == site.id]
-    if not points:
-        return []
-    window = Scope(recent[0] - timedelta(days=365), end, (site.id,))
-    last_seen: dict[int, date] = {}
-    for row in summed("flow_hourly", {"reception_point_id": "point", "local_date": "date"},
-                      {"entries": "entries"}, window):
-        if row["point"] is not None:
-            last_seen[row["point"]] = max(row["date"], last_seen.get(row["point"], row["date"]))
     return [{"code": point.code, "label": point.label, "last_seen": last_seen.get(point.id)}
             for point in points
             if last_seen.get(point.id) is None or last_seen[point.id] < recent[0]]

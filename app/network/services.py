@@ -112,19 +112,27 @@ def _audit(actor: User | None, action: str, site: Site, changes: dict) -> None:
                               target_type="site", target_id=str(site.id), changes=changes))
 
 
+def _week_text(site) -> dict[str, str]:
+    """Return the week as the journal shows it: "mon 09:00-12:30, 13:30-17:00 · tue …"."""
+    days = weekly_hours(site)
+    return {"opening_hours": " · ".join(f"{day['key']} {ranges_text(day['ranges'])}"
+                                        for day in days if day["ranges"]) or "—",
+            "interview_days": ", ".join(day["key"] for day in days if day["counselling"]) or "—"}
+
+
 def set_week(actor: User | None, site: Site, week: dict[int, list], counselling: set[int]) -> None:
     """Replace the site's opening ranges per weekday and its counselling days; commit."""
     closed_counselling = [WEEKDAYS[day] for day in counselling if not week.get(day)]
     if closed_counselling:
         raise NetworkRefused("interview_days", _("entretiens un jour de fermeture : %(days)s",
                                                  days=", ".join(closed_counselling)))
-    before = {"opening_hours": site.opening_hours, "interview_days": site.interview_days}
+    before = _week_text(site)
     site.opening_hours = {str(day): ranges for day, ranges in sorted(week.items()) if ranges}
     site.interview_days = sorted(counselling)
     site.customised = True  # seeding never overwrites an administrator's change
-    _audit(actor, "site.hours", site, {
-        "opening_hours": [before["opening_hours"], site.opening_hours],
-        "interview_days": [before["interview_days"], site.interview_days]})
+    after = _week_text(site)
+    _audit(actor, "site.hours", site, {name: [before[name], after[name]] for name in after
+                                       if before[name] != after[name]})
     db.session.commit()
 
 
