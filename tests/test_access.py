@@ -167,3 +167,35 @@ def test_after_login_each_role_lands_on_the_page_it_works_on(app, make_user, rol
     home = session.client.get("/")
     assert home.status_code == 302 and home.location == landing
     assert session.client.get(landing).status_code in (200, 302)
+
+
+# ---------------------------------------------------------------- site isolation (issue 10)
+
+# What would betray another site's data in a page or a JSON answer.
+MARSEILLE_MARKS = ("Cité des Métiers de Marseille", '"marseille"', "marseille-rdc")
+# The privacy guard's word lists name cities (Marseille among them): not a site's data.
+NOT_SITE_DATA = {"guard.rules"}
+
+
+@pytest.mark.parametrize("role", ["agent", "counsellor", "director"])
+def test_site_bound_accounts_reach_no_other_sites_data_on_any_route(app, make_user, role):
+    """Walk every GET route the role may open, asking for Marseille as a Gap account."""
+    kwargs = {"pole": "emploi", "partner": "cio"} if role == "counsellor" else {}
+    session = Auth(app.test_client())
+    session.login(make_user(role, site="gap", **kwargs).username)
+    leaks = []
+    for rule, method in routes(app):
+        allowed = MATRIX[rule.endpoint]
+        if method != "GET" or allowed == PUBLIC or role not in allowed \
+                or rule.endpoint in NOT_SITE_DATA:
+            continue
+        url = url_for_rule(rule)
+        url += ("&" if "?" in url else "?") + "site=marseille"
+        response = session.client.get(url)
+        if response.status_code != 200:
+            continue  # refused (403), invalid (400), unknown (404) or sent on (302)
+        body = response.get_data(as_text=True)
+        found = [mark for mark in MARSEILLE_MARKS if mark in body]
+        if found:
+            leaks.append(f"{role} of gap sees {found} at {url}")
+    assert leaks == []
