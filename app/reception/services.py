@@ -268,6 +268,7 @@ def site_tablet_config(site_id: int) -> dict:
         "poles": [{"code": p.code, "label": p.label, "short": p.short_label or p.label}
                   for p in reference.active(Pole) if p.code in offer.poles],
         "fixed": [code for code in FIXED_DESTINATIONS if code in offer.destinations],
+        "offersPartner": "partner" in offer.destinations,
         "partners": [{"code": p.code, "label": p.label} for p in reference.active(Partner)],
         "eventTypes": [{"code": e.code, "label": e.label} for e in reference.active(EventType)],
         "profile": {category: [{"code": o.code, "label": o.label} for o in options.values()]
