@@ -49,7 +49,8 @@ def configure(app: Flask, config_name: str, overrides: dict | None) -> None:
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.instance_path)
-    app.config["REPORTS_DIR"] = str(PROJECT_ROOT / "reports")
+    # Several app servers and schedulers of a network share one reports folder (issue 10).
+    app.config["REPORTS_DIR"] = os.environ.get("AFFLUENCE_REPORTS_DIR") or str(PROJECT_ROOT / "reports")
     app.config.update(overrides or {})
     app.config["ENV_NAME"] = config_name
     check_secret_and_debug(app, config_name)
@@ -148,6 +149,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bilan_bp)  # the bilan d'activité (issue 12)
     app.register_blueprint(floor_bp)  # issue 11: the exit kiosk (and its lock)
     app.register_blueprint(floor_api_bp)  # issue 11
+    from app.network.views import bp as network_bp
+    app.register_blueprint(network_bp)  # site calendars and services (issue 10)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -27,6 +27,7 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.access import site_ids_of
 from app.extensions import db
 from app.models import PROFILE_CATEGORIES
 from app.timeutil import utcnow
@@ -59,11 +60,14 @@ class Author:
     site_id: int | None
     pole_id: int | None
     partner_id: int | None
+    # The sites the account records at (None: every site), from app.access.
+    site_ids: frozenset[int] | None = None
 
     @classmethod
     def of(cls, user) -> "Author":
         """Copy what the parsers need from the logged-in account."""
-        return cls(user.id, user.role, user.site_id, user.pole_id, user.partner_id)
+        return cls(user.id, user.role, user.site_id, user.pole_id, user.partner_id,
+                   site_ids_of(user))
 
 
 @dataclass

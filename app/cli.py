@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from app.access import NETWORK_ROLES
 from app.extensions import db
 from app.models import ROLES, Partner, Pole, Site, User
 from app.models.users import LoginThrottle
@@ -30,6 +31,15 @@ def begin_write() -> None:
     db.session.connection(execution_options={"sqlite_immediate": True})
 
 
+def _main_site() -> Site:
+    """Return the network's main site (the home site of a network-wide account)."""
+    site = db.session.scalar(sa.select(Site).where(Site.parent_id.is_(None))
+                             .order_by(Site.active.desc(), Site.position, Site.id))
+    if site is None:
+        raise click.ClickException("no site: run `flask seed` first")
+    return site
+
+
 def _by_code(model, code: str | None, what: str):
     if code is None:
         return None
@@ -42,13 +52,19 @@ def _by_code(model, code: str | None, what: str):
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--site", "site_code", required=True, help="Site code, e.g. marseille.")
+@click.option("--site", "site_code", help="Site code, e.g. marseille (a site director's site; "
+              "default for network roles: the main site).")
+@click.option("--also-site", "other_codes", multiple=True,
+              help="Another site the account serves (rotating counsellors); repeat.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--pole", "pole_code", help="Counsellor's pole code.")
 @click.option("--partner", "partner_code", help="Counsellor's partner institution code.")
 @click.option("--name", "display_name", default="", help="Name shown in the staff UI.")
-def create_user(username, role, site_code, password, pole_code, partner_code, display_name):
+def create_user(username, role, site_code, other_codes, password, pole_code, partner_code,
+                display_name):
     """Create a staff account."""
+    if site_code is None and role not in NETWORK_ROLES:
+        raise click.BadParameter(f"a {role} works at a site: give its code", param_hint="--site")
     if len(password) < 10:
         raise click.BadParameter("at least 10 characters", param_hint="--password")
     password_hash = hash_password(password)
@@ -62,13 +78,16 @@ def create_user(username, role, site_code, password, pole_code, partner_code, di
         # The operator chose it: the person chooses their own at first login.
         must_change_password=True,
         role=role,
-        site=_by_code(Site, site_code, "site"),
+        site=_by_code(Site, site_code, "site") if site_code else _main_site(),
+        other_sites=[_by_code(Site, code, "site") for code in other_codes],
         pole=_by_code(Pole, pole_code, "pole"),
         partner=_by_code(Partner, partner_code, "partner"),
     )
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created {role} {username!r} for site {site_code}.")
+    where = "every site" if role in NETWORK_ROLES else ", ".join(
+        [user.site.code, *(site.code for site in user.other_sites)])
+    click.echo(f"Created {role} {username!r} for {where}.")
 
 
 @users_cli.command("ensure-admin")
@@ -153,9 +172,10 @@ def register(app: Flask) -> None:
     """Attach every command group to the app."""
     from app.backup import backup_cli
     from app.figures.cli import retention_cli, stats_cli
+    from app.network.cli import sites_cli
     from app.reporting.cli import demo_cli, report_cli, scheduler_cli
     from app.history.cli import history_cli
 
     for command in (users_cli, seed_command, report_cli, demo_cli, scheduler_cli, backup_cli,
-                    stats_cli, retention_cli, history_cli):
+                    stats_cli, retention_cli, history_cli, sites_cli):
         app.cli.add_command(command)

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 from time import perf_counter
 
-import holidays
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
@@ -37,10 +36,16 @@ from app.models import (
     Pole,
     ReceptionPoint,
     Site,
+    SiteClosure,
+    SiteDestination,
     Theme,
     User,
     interview_themes,
 )
+from app.models.network import OFFERED_DESTINATIONS
+from app.offers import offer_of
+from app.stats import calendar
+from app.stats.calendar import day_ranges
 from app.timeutil import day_start_utc, local_day_and_hour, to_local, utcnow
 
 CHUNK = 5_000
@@ -169,30 +174,21 @@ def _by_code(weights: dict, rows: dict, default: float | None = None) -> dict:
 
 def opening_slots(site: Site, day: date) -> list[tuple[int, int, int]]:
     """Return (hour, first minute, last minute + 1) slots the site is open on day."""
-    hours = (site.opening_hours or {}).get(str(day.weekday()))
-    if not hours:
-        return []
-    (open_h, open_m), (close_h, close_m) = (map(int, text.split(":")) for text in hours)
-    start, end = open_h * 60 + open_m, close_h * 60 + close_m
     slots = []
-    for hour in range(open_h, math.ceil(end / 60)):
-        first, last = max(start, hour * 60) - hour * 60, min(end, hour * 60 + 60) - hour * 60
-        if last > first:
-            slots.append((hour, first, last))
+    # Several ranges a day (a lunch break) give several runs of slots (issue 10).
+    for opens, closes in day_ranges((site.opening_hours or {}).get(str(day.weekday()))):
+        (open_h, open_m), (close_h, close_m) = (map(int, text.split(":")) for text in (opens, closes))
+        start, end = open_h * 60 + open_m, close_h * 60 + close_m
+        for hour in range(open_h, math.ceil(end / 60)):
+            first, last = max(start, hour * 60) - hour * 60, min(end, hour * 60 + 60) - hour * 60
+            if last > first:
+                slots.append((hour, first, last))
     return slots
 
 
 def opening_days(site: Site, year: int) -> list[date]:
-    """Return the days of year the site opens: its weekdays, less holidays and Christmas week."""
-    public_holidays = holidays.France(years=year)
-    day, days = date(year, 1, 1), []
-    while day.year == year:
-        christmas_break = day.month == 12 and day.day >= 24
-        if (site.opening_hours or {}).get(str(day.weekday())) and day not in public_holidays \
-                and not christmas_break:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    """Return the days of year the site opens: its calendar (hours, holidays, closures)."""
+    return calendar.opening_days(site, date(year, 1, 1), date(year, 12, 31))
 
 
 def hour_weight(hour: int) -> float:
@@ -248,6 +244,10 @@ class _Reference:
         if not self.points:
             raise DemoError(f"site {site.code!r} has no active reception point")
         self.poles = refs.active_by_code(Pole)
+        if not site.offers_all_services:  # a centre's tablets show only what it offers
+            offered = {pole.id for pole in site.offered_poles}
+            self.poles = {code: pole for code, pole in self.poles.items() if pole.id in offered}
+        self.destinations = offer_of(site.id).destinations
         if len(self.poles) < 2:
             raise DemoError("at least two active poles are needed")
         self.partners = refs.active_by_code(Partner)
@@ -338,13 +338,15 @@ def generate_year(year: int, profile: str = "marseille", *, seed: int | None = N
     if existing and not replace:
         raise DemoError(f"{site.code} already holds {existing:,} entries in {year}: "
                         "pass --replace to overwrite them")
+    demo_calendar(site, year)  # issue 10: closures and services of an unconfigured centre
     reference = _Reference(site)
     counsellors = ensure_demo_counsellors(site, reference)
     shape = PROFILES[profile]
     small = site.parent_id is not None
     visitors = (shape.small_centre_visitors if small else shape.visitors_per_year) * scale
     interviews = (shape.small_centre_interviews if small else shape.interviews_per_year) * scale
-    rng = random.Random(seed if seed is not None else year)
+    # Per site: two centres generated for one year must not draw the same entry ids.
+    rng = random.Random(seed if seed is not None else f"{year}:{site.code}")
     days = opening_days(site, year)
     if not days:
         raise DemoError(f"{site.code} has no opening day in {year}: check its opening hours")
@@ -440,7 +442,8 @@ class _YearGenerator:
             _Picker(_by_code(GROUP_EVENT_WEIGHTS, reference.event_types) or
                     {e.id: 1 for e in reference.event_types.values()})
             if reference.event_types else None)
-        kinds = dict(DESTINATION_WEIGHTS)
+        kinds = {kind: weight if kind == "pole" or kind in reference.destinations else 0
+                 for kind, weight in DESTINATION_WEIGHTS.items()}
         if not reference.event_types:
             kinds["event"] = 0
         self.kind_pick = _Picker(kinds)
@@ -715,3 +718,29 @@ def write_history_template(path, first: int = 2005, last: int = 2015) -> dict[st
     with open(path, "wb") as out:
         out.write(build_template(rows))
     return {kind: len(values) for kind, values in rows.items()}
+# ---------------------------------------------------------------- the regional network (issue 10)
+
+# An associated centre offers part of the services (DOMAIN.md): no business creation pole,
+# no cyber space, no referral desk of its own.
+DEMO_CENTRE_OFFER = ("orientation", "formation", "emploi", "documentation", "event", "desk",
+                     "partner")
+DEMO_CHRISTMAS = "Vacances de Noël (démo)"
+
+
+def demo_calendar(site: Site, year: int) -> None:
+    """Give a site nobody has configured a demo calendar: Christmas week closed and, for an
+    associated centre, a reduced service list. What an administrator set is left alone."""
+    first, last = date(year, 12, 24), date(year, 12, 31)
+    if not any(c.start_date <= last and first <= c.end_date for c in site.closures):
+        db.session.add(SiteClosure(site=site, start_date=first, end_date=last,
+                                   reason=DEMO_CHRISTMAS))
+    if site.parent_id is not None and site.offers_all_services:
+        poles = [pole for pole in db.session.scalars(sa.select(Pole).where(
+            Pole.active, Pole.code.in_(DEMO_CENTRE_OFFER)))]
+        if len(poles) >= 2:
+            site.offers_all_services = False
+            site.offered_poles = poles
+            site.offered_destinations = [SiteDestination(destination_kind=kind)
+                                         for kind in DEMO_CENTRE_OFFER
+                                         if kind in OFFERED_DESTINATIONS]
+    db.session.commit()

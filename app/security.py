@@ -11,6 +11,8 @@ from flask import Request, abort, current_app, has_app_context, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
+from app.access import holds_role
+
 # ---------------------------------------------------------------- passwords
 
 
@@ -152,7 +154,7 @@ def role_required(*roles: str):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            if current_user.role not in roles:
+            if not holds_role(current_user, *roles):
                 if wants_json():
                     return jsonify(error="forbidden", message="role not allowed"), 403
                 abort(403)

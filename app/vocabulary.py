@@ -20,6 +20,7 @@ ROLES = {
     "agent": _l("Agent d'accueil"),
     "counsellor": _l("Conseiller·ère"),
     "director": _l("Direction"),
+    "network-director": _l("Direction du réseau"),
     "admin": _l("Administration"),
     # issue 11: the exit kiosk's account, which can only take satisfaction answers
     "kiosk": _l("Borne de satisfaction"),
@@ -169,6 +170,11 @@ AUDIT_ACTIONS = {
     "undo": _l("Saisie annulée à l'accueil"),
     # issue 12: the past years
     "history.import": _l("Historique importé"),
+    # issue 10: each centre's calendar and services
+    "site.hours": _l("Horaires d'un site modifiés"),
+    "site.closure_add": _l("Fermeture d'un site ajoutée"),
+    "site.closure_remove": _l("Fermeture d'un site supprimée"),
+    "site.services": _l("Services d'un site modifiés"),
 }
 # Families of actions, for the journal's "what" filter.
 AUDIT_FAMILIES = {
@@ -177,6 +183,7 @@ AUDIT_FAMILIES = {
     "interviews": (_l("Entretiens corrigés ou supprimés"), ("update", "delete")),
     "reception": (_l("Saisies annulées à l'accueil"), ("undo",)),
     "history": (_l("Imports des années passées"), ("history.",)),
+    "sites": (_l("Horaires, fermetures et services des sites"), ("site.",)),  # issue 10
 }
 
 AUDIT_TARGETS = {
@@ -221,6 +228,12 @@ AUDIT_FIELDS = {
     "public_contacts": _l("coordonnées publiques"),
     "category": _l("catégorie"),
     "target_kind": _l("cible"),
+    # issue 10
+    "opening_hours": _l("horaires"),
+    "interview_days": _l("jours d'entretiens"),
+    "closure": _l("fermeture"),
+    "services": _l("services"),
+    "other_sites": _l("autres sites servis"),
     "deleted_at": _l("annulée le"),
     "started_at": _l("début"),
     "duration_min": _l("durée"),

@@ -144,7 +144,8 @@ def make_user(app):
     """Create an account: make_user("agent", site="marseille", pole=..., partner=...)."""
 
     def factory(role: str, *, username: str | None = None, site: str = "marseille",
-                pole: str | None = None, partner: str | None = None) -> User:
+                pole: str | None = None, partner: str | None = None,
+                other_sites: tuple[str, ...] = ()) -> User:
         from app.models import Partner, Pole
 
         with app.app_context():
@@ -157,6 +158,8 @@ def make_user(app):
                 pole=db.session.scalar(sa.select(Pole).where(Pole.code == pole)) if pole else None,
                 partner=(db.session.scalar(sa.select(Partner).where(Partner.code == partner))
                          if partner else None),
+                other_sites=list(db.session.scalars(
+                    sa.select(Site).where(Site.code.in_(other_sites)))),  # issue 10
             )
             db.session.add(user)
             db.session.commit()

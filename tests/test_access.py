@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import Auth
 
-STAFF = ("agent", "counsellor", "director", "admin")
+STAFF = ("agent", "counsellor", "director", "network-director", "admin")
 ROLES = STAFF + ("kiosk",)  # issue 11: the exit kiosk reaches its page and its API only
 EVERYONE = STAFF
 PUBLIC = "public"
@@ -68,7 +68,6 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "reporting.download": ("director", "admin"),
     "reporting.compile_annual": ("director", "admin"),
     "reporting.compile_raw": ("director", "admin"),
-    "reporting.compile_partner": ("director", "admin"),
     # issue 12: the past years
     "history.history_index": ("admin",),
     "history.history_template": ("admin",),
@@ -100,11 +99,24 @@ MATRIX: dict[str, tuple[str, ...] | str] = {
     "events.new": ("director", "admin"),
     "events.edit": ("director", "admin"),
     "events.cancel": ("director", "admin"),
+    "reporting.compile_partner": ("network-director", "admin"),  # a partner serves the network
+    # issue 10: the site calendar screens
+    "network.sites": ("admin",),
+    "network.site": ("admin",),
+    "network.save_hours": ("admin",),
+    "network.add_closure": ("admin",),
+    "network.remove_closure": ("admin",),
+    "network.save_services": ("admin",),
 }
+# A network director is a director over every site: a route open to directors opens to them.
+MATRIX = {endpoint: (allowed + ("network-director",)
+                     if isinstance(allowed, tuple) and "director" in allowed else allowed)
+          for endpoint, allowed in MATRIX.items()}
 
 # Values for URL parameters, per parameter name.
 SAMPLES = {
     "code": "marseille-rdc",
+    "closure_id": "1",
     "entry_id": str(uuid.uuid4()),
     "interview_id": str(uuid.uuid4()),
     "filename": "css/app.css",
@@ -178,6 +190,7 @@ def test_each_role_reaches_only_its_routes(app, make_user, role):
     ("agent", "/accueil/"),
     ("counsellor", "/entretiens/nouveau"),
     ("director", "/statistiques/tableau-de-bord"),
+    ("network-director", "/statistiques/tableau-de-bord"),
     ("admin", "/admin/comptes"),
     ("kiosk", "/borne"),
 ])
@@ -187,3 +200,35 @@ def test_after_login_each_role_lands_on_the_page_it_works_on(app, make_user, rol
     home = session.client.get("/")
     assert home.status_code == 302 and home.location == landing
     assert session.client.get(landing).status_code in (200, 302)
+
+
+# ---------------------------------------------------------------- site isolation (issue 10)
+
+# What would betray another site's data in a page or a JSON answer.
+MARSEILLE_MARKS = ("Cité des Métiers de Marseille", '"marseille"', "marseille-rdc")
+# The privacy guard's word lists name cities (Marseille among them): not a site's data.
+NOT_SITE_DATA = {"guard.rules"}
+
+
+@pytest.mark.parametrize("role", ["agent", "counsellor", "director"])
+def test_site_bound_accounts_reach_no_other_sites_data_on_any_route(app, make_user, role):
+    """Walk every GET route the role may open, asking for Marseille as a Gap account."""
+    kwargs = {"pole": "emploi", "partner": "cio"} if role == "counsellor" else {}
+    session = Auth(app.test_client())
+    session.login(make_user(role, site="gap", **kwargs).username)
+    leaks = []
+    for rule, method in routes(app):
+        allowed = MATRIX[rule.endpoint]
+        if method != "GET" or allowed == PUBLIC or role not in allowed \
+                or rule.endpoint in NOT_SITE_DATA:
+            continue
+        url = url_for_rule(rule)
+        url += ("&" if "?" in url else "?") + "site=marseille"
+        response = session.client.get(url)
+        if response.status_code != 200:
+            continue  # refused (403), invalid (400), unknown (404) or sent on (302)
+        body = response.get_data(as_text=True)
+        found = [mark for mark in MARSEILLE_MARKS if mark in body]
+        if found:
+            leaks.append(f"{role} of gap sees {found} at {url}")
+    assert leaks == []

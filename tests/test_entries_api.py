@@ -386,8 +386,14 @@ def test_an_agent_cannot_read_another_sites_counts(agent):
     assert agent.client.get("/api/v1/counts?site=gap").status_code == 403
 
 
-def test_a_director_reads_any_sites_counts(logged_in):
-    director, _ = logged_in("director")
+def test_a_site_director_reads_only_their_sites_counts(logged_in):
+    director, _ = logged_in("director", site="gap")
+    assert director.client.get("/api/v1/counts?site=gap").status_code == 200
+    assert director.client.get("/api/v1/counts?site=marseille").status_code == 403
+
+
+def test_a_network_director_reads_any_sites_counts(logged_in):
+    director, _ = logged_in("network-director")
     assert director.client.get("/api/v1/counts?site=gap").status_code == 200
 
 

@@ -461,7 +461,7 @@ def test_the_director_reads_every_interview_with_filters(app, make_user, logged_
     record(sessions[0], duration_min=30, note="Atelier CV conseillé")
     record(sessions[0], pole="formation", themes=["cpf"], duration_min=20)
     record(sessions[1], duration_min=50, channel="video")
-    director, _user = logged_in("director")
+    director, _user = logged_in("network-director")
 
     everything = director.client.get("/entretiens/").get_data(as_text=True)
     training = director.client.get("/entretiens/?pole=formation").get_data(as_text=True)

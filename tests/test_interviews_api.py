@@ -297,15 +297,16 @@ def test_a_rejected_interview_with_a_non_string_id_answers_a_null_id(counsellor,
     assert results[0]["id"] is None and results[0]["status"] == "rejected"
 
 
-def test_a_site_outside_the_counsellors_network_is_refused(app, counsellor):
-    with app.app_context():
-        db.session.add(Site(code="lyon", label="Cité des Métiers de Lyon", city="Lyon"))
-        db.session.commit()
-
-    result = post(counsellor, interview(site="lyon")).json["results"][0]
+def test_a_counsellor_records_only_at_the_sites_their_account_lists(app, counsellor, make_user):
+    # Partners' counsellors rotate: the account lists the sites, and nowhere else goes.
+    result = post(counsellor, interview(site="gap")).json["results"][0]
     assert (result["status"], result["field"]) == ("rejected", "site")
-    assert "réseau" in result["error"]
-    assert post(counsellor, interview(site="gap")).json["results"][0]["status"] == "created"
+    assert "vos sites" in result["error"]
+    rotating = Auth(app.test_client())
+    rotating.login(make_user("counsellor", pole="emploi", other_sites=("gap", "istres")).username)
+    assert post(rotating, interview(site="gap")).json["results"][0]["status"] == "created"
+    assert post(rotating, interview(site="istres")).json["results"][0]["status"] == "created"
+    assert post(rotating, interview(site="aubagne")).json["results"][0]["status"] == "rejected"
 
 
 def test_a_counsellor_without_a_pole_must_name_one(app, logged_in):

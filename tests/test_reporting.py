@@ -31,7 +31,8 @@ def reports(app):
 
 @pytest.fixture
 def director(logged_in):
-    session, _user = logged_in("director")
+    # The network director: these tests read the whole network (site directors: issue 10).
+    session, _user = logged_in("network-director")
     return session
 
 
@@ -308,7 +309,7 @@ def test_reception_keeps_logging_while_a_report_compiles(app, logged_in, make_us
         return [path]
 
     monkeypatch.setattr(jobs, "annual_body", slow_annual)
-    director, _ = logged_in("director")
+    director, _ = logged_in("network-director")
     token = csrf_from(page(director))
     agent = Auth(app.test_client())
     agent.login(make_user("agent").username)

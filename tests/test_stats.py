@@ -29,7 +29,8 @@ def build(app):
 
 @pytest.fixture
 def director(logged_in):
-    session, _user = logged_in("director")
+    # The network director: these tests read the whole network (site directors: issue 10).
+    session, _user = logged_in("network-director")
     return session.client
 
 

@@ -14,6 +14,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -76,6 +77,10 @@ class AccountForm(FlaskForm):
     partner = SelectField(
         _l("Structure partenaire"), validate_choice=False,
         description=_l("L'institution qui détache le conseiller ou la conseillère."))
+    other_sites = SelectMultipleField(
+        _l("Autres sites servis"), validate_choice=False,
+        description=_l("Les centres où la personne intervient aussi (conseillers qui tournent "
+                       "entre les centres) : elle n'enregistre que sur son site et ceux-ci."))
 
     def __init__(self, *args, account=None, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,6 +88,7 @@ class AccountForm(FlaskForm):
         self.actor = actor
         self.role.choices = _options((role, ROLE_LABELS[role]) for role in ROLES)
         self.site.choices = _options(services.choices(Site, current=account and account.site.code))
+        self.other_sites.choices = _options(services.choices(Site))
         none = [("", _("— Aucun —"))]
         self.pole.choices = _options(none + services.choices(
             Pole, current=account and account.pole and account.pole.code))
@@ -100,6 +106,14 @@ class AccountForm(FlaskForm):
 
     def validate_site(self, field):
         _check_choice(field, _("Site inconnu ou désactivé : choisissez-en un dans la liste."))
+
+    def validate_other_sites(self, field):
+        known = {choice.value if hasattr(choice, "value") else choice[0]
+                 for choice in field.choices}
+        unknown = [code for code in field.data or () if code not in known]
+        if unknown:
+            raise ValidationError(_("Site inconnu ou désactivé : %(codes)s",
+                                    codes=", ".join(unknown)))
 
     def validate_pole(self, field):
         if self.role.data != "counsellor":

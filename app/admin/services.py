@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import reference, vocabulary
+from app.access import NETWORK_ROLES
 from app.extensions import db
 from app.models import (
     ROLES,
@@ -49,7 +50,7 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 MIN_PASSWORD_LENGTH = 10
 JOURNAL_PAGE_SIZE = 50
 
-USER_FIELDS = ("display_name", "role", "site", "pole", "partner")
+USER_FIELDS = ("display_name", "role", "site", "pole", "partner", "other_sites")
 USER_RELATIONS = {"site": Site, "pole": Pole, "partner": Partner}
 
 # The vocabulary spells these; the names stay for the admin views and templates.
@@ -141,7 +142,7 @@ def _json_value(value: Any) -> Any:
     if hasattr(value, "code"):
         return value.code
     if isinstance(value, list):
-        return list(value)
+        return [item.code if hasattr(item, "code") else item for item in value]
     return value
 
 
@@ -202,6 +203,11 @@ def _apply_user(user: User, values: dict) -> None:
     user.display_name = (values.get("display_name") or "").strip() or user.username
     user.role = values["role"]
     user.site = _by_code(Site, values["site"])
+    # Sites served besides the home one (rotating counsellors, agents covering a centre);
+    # a network role sees every site already (app.access).
+    user.other_sites = [] if values["role"] in NETWORK_ROLES else [
+        _by_code(Site, code) for code in dict.fromkeys(values.get("other_sites") or ())
+        if code and code != values["site"]]
     # Only counsellors belong to a pole and a partner institution.
     user.pole = _by_code(Pole, values.get("pole")) if counsellor else None
     user.partner = _by_code(Partner, values.get("partner")) if counsellor else None

@@ -26,6 +26,7 @@ from app.exports.grids import (
     ratio,
 )
 from app.models import PROFILE_CATEGORIES
+from app.privacy.suppression import suppress_vector
 
 EDITIONS = ("internal", "public")
 
@@ -198,8 +199,69 @@ def opening_days_grid(f: Figures) -> Grid:
                 values, status, f.t, total_row=f.multi,
                 chart=Chart("bar", _("Visiteurs par jour d'ouverture"), ["visitors_per_day"]))
     grid.note = _("Jours d'ouverture : jours de la semaine où le site ouvre, moins les jours "
-                  "fériés.")
+                  "fériés et les fermetures du site.")
     return grid
+
+
+def consolidation_grid(f: Figures) -> Grid:
+    """The regional consolidation: the common indicators, one column per centre and the total.
+
+    Counts hide as in the other tables of the edition (the visitors and interviews per site
+    share their statuses); a rate or share hides with a count it is computed from.
+    """
+    compared = f.data["network"]
+    by_code = {row["code"]: row for row in compared["sites"]}
+    centres = [by_code[site["code"]] for site in f.sites if site["code"] in by_code]
+    every = centres + [compared["total"]]
+    # Only a report over several sites has this sheet: a status per site, then the total's.
+    v_status, i_status, t = f.sites_margin, f.interview_sites_margin, f.t
+    reoriented = [row["reorientations"] for row in centres]
+    r_status = (suppress_vector(reoriented, t) if t is not None
+                else [None] * (len(reoriented) + 1))
+    specs = [
+        # code, label, format, value of a column, its status
+        ("visitors", _("Visiteurs (personnes)"), INTEGER,
+         lambda row: row["visitors"], lambda k: v_status[k]),
+        ("opening_days", _("Jours d'ouverture"), INTEGER,
+         lambda row: row["opening_days"], lambda k: None),
+        ("visitors_per_day", _("Visiteurs par jour d'ouverture"), DECIMAL,
+         lambda row: row["visitors_per_day"], lambda k: derived_status(v_status[k])),
+        ("interviews", _("Entretiens"), INTEGER,
+         lambda row: row["interviews"], lambda k: i_status[k]),
+        ("interviews_per_100", _("Entretiens pour 100 visiteurs"), DECIMAL,
+         lambda row: row["interviews_per_100"], lambda k: derived_status(v_status[k], i_status[k])),
+        ("reorientations", _("Réorientations"), INTEGER,
+         lambda row: row["reorientations"], lambda k: r_status[k]),
+        ("reorientation_rate", _("Taux de réorientation"), PERCENT,
+         lambda row: _fraction(row["reorientation_rate"]),
+         lambda k: derived_status(v_status[k], r_status[k])),
+        ("events_attendance", _("Participants aux événements"), INTEGER,
+         lambda row: row["events_attendance"], lambda k: None),
+        ("first_visit_share", _("Part des premières visites"), PERCENT,
+         lambda row: _fraction(row["first_visit_share"]), lambda k: derived_status(v_status[k])),
+        ("women_share", _("Part des femmes"), PERCENT,
+         lambda row: _fraction(row["women_share"]), lambda k: derived_status(v_status[k])),
+    ]
+    rows, values, status, formats = [], [], [], []
+    for code, label, fmt, value, state in specs:
+        if code == "events_attendance" and all(value(row) is None for row in every):
+            continue  # no events figures yet (issue 9's module): no row of blanks
+        rows.append((code, label))
+        values.append([value(row) for row in every])
+        status.append([state(k) for k in range(len(every))])
+        formats.append(fmt)
+    columns = [Column(row["code"], row["city"] or row["label"]) for row in centres]
+    columns.append(Column("total", _("Réseau"), kind="total"))
+    grid = Grid("consolidation", _("Consolidation régionale"), _("Indicateur"), rows, columns,
+                values, status, t, row_formats=formats)
+    grid.note = _("Une colonne par centre et le total du réseau. Moyennes par jour d'ouverture "
+                  "de chaque centre (ses horaires, ses fermetures, les jours fériés) ; les "
+                  "parts se calculent sur les visiteurs dont le profil est renseigné.")
+    return grid
+
+
+def _fraction(percent):
+    return None if percent is None else percent / 100
 
 
 def annual_report(data: dict, edition: str, threshold: int) -> Report:
@@ -236,6 +298,8 @@ def annual_report(data: dict, edition: str, threshold: int) -> Report:
                                                                       (year, last))]))
     sheets.append(Sheet(_("Jours d'ouverture"), [opening_days_grid(now)]))
     sheets += floor_sheets(data, t, pole_hours=False)  # issue 11
+    if now.multi and now.data.get("network"):
+        sheets.insert(1, Sheet(_("Consolidation régionale"), [consolidation_grid(now)]))
     title = _("Bilan d'activité %(year)s", year=year)
     report = Report("annual", title, _filters(data, edition, t), edition, t, sheets,
                     legend=_legend(t))
@@ -259,12 +323,47 @@ def period_report(data: dict, kind: str, compare: list[tuple[str, dict]]) -> Rep
         *event_sheets.summary_sheets(data),
     ]
     sheets += floor_sheets(data, None)  # issue 11
+    if data.get("quality"):
+        sheets.append(Sheet(_("Qualité des données"), [data_quality_grid(data["quality"])]))
     # One word per report, the one the Reports page and the journal use.
     titles = {"hebdo": str(vocabulary.JOBS["weekly"]), "mensuel": str(vocabulary.JOBS["monthly"])}
     report = Report(kind, titles.get(kind, _("Synthèse")), _filters(data, "internal", None),
                     "internal", None, sheets)
     report.twin = {"compare": [{"label": label, **_period(other)} for label, other in compare]}
+    if data.get("quality"):
+        report.twin["data_quality"] = data["quality"]
     return report
+
+
+def data_quality_grid(quality: dict) -> Grid:
+    """The data-quality panel of the dashboard, per centre (issue 10): what to check."""
+    columns = [Column("silent_days", _("Jours d'ouverture sans arrivée")),
+               Column("counselling_without_interview",
+                      _("Jours d'entretiens avec arrivées, sans entretien")),
+               Column("closed_day_arrivals", _("Jours de fermeture avec arrivées")),
+               Column("stopped_points", _("Points d'accueil muets"))]
+    rows, values, status = [], [], []
+    for site in quality["sites"]:
+        rows.append((site["code"], site["label"]))
+        silent = site["opening_days"] if site["no_arrival"] else len(site["silent_days"])
+        values.append([silent, len(site["counselling_without_interview"]),
+                       len(site["closed_day_arrivals"]), len(site["stopped_points"])])
+        status.append([None] * 4)
+    grid = Grid("data_quality", _("Qualité des données"), _("Site"), rows, columns, values,
+                status, None)
+    details = []
+    for site in quality["sites"]:
+        days = [day.isoformat() for day in site["silent_days"][-5:]]
+        if site["no_arrival"]:
+            details.append(_("%(site)s : aucune arrivée sur la période.", site=site["label"]))
+        elif days:
+            details.append(_("%(site)s : sans arrivée le %(days)s.", site=site["label"],
+                             days=", ".join(days)))
+        for point in site["stopped_points"]:
+            details.append(_("%(site)s : le point « %(point)s » n'envoie plus rien.",
+                             site=site["label"], point=point["label"]))
+    grid.note = " ".join(details) or _("Rien à signaler.")
+    return grid
 
 
 def compare_grid(now: Figures, others: list[tuple[str, Figures]]) -> Grid:

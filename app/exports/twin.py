@@ -117,8 +117,24 @@ def report_twin(report: Report, data: dict) -> dict:
         twin["imported"] = report.twin["imported"]  # the past years' aggregates, marked
     twin.update(floor_twin(report))  # issue 11: satisfaction and occupancy
     twin.update(event_sheets.twin_keys(report))
+    if report.kind == "annual":
+        twin["sites"] = sites_twin(report)
+    if "data_quality" in report.twin:
+        twin["data_quality"] = report.twin["data_quality"]
     twin["tables"] = {grid.key: grid_json(grid) for grid in report.grids()}
     return twin
+
+
+def sites_twin(report: Report) -> dict:
+    """Return {site code: {"visitors", "opening_days", "interviews"}} (issue 10), as the
+    opening-days sheet shows them (hidden cells keep their mark)."""
+    grid = _grid(report, "opening_days")
+    if grid is None:
+        return {}
+    last = len(grid.rows) - (1 if grid.total_row else 0)
+    return {code: {name: grid.shown_at(code, name)
+                   for name in ("visitors", "opening_days", "interviews")}
+            for code, _label in grid.rows[:last]}
 
 
 def dump(twin: dict, stream: IO[str]) -> None:

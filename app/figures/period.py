@@ -29,7 +29,9 @@ from app import reference
 from app.figures import events, flow, history, interviews, occupancy, poles, satisfaction
 from app.figures.scope import Scope
 from app.reference import STORED
-from app.stats.calendar import opening_days, opening_days_all, opening_hours_span
+from app.figures import network
+from app.figures.network import site_calendars
+from app.stats.calendar import SiteCalendar, opening_days, opening_days_all, opening_hours_span
 from app.timeutil import one_year_earlier, to_local, utcnow
 
 
@@ -80,8 +82,11 @@ def period_data(start: date, end: date, site_code: str | None, *,
     data["events"] = events.period_rows(scope, utcnow())
     data["scope_sites"] = _scope_sites(data, site)
     data["opening_days"], data["network_opening_days"] = _opening_days(data, start, end)
+    # The centres side by side (issue 10): the regional consolidation sheet reads them.
+    data["network"] = network.side_by_side(scope, [row["id"] for row in data["scope_sites"]])
+    data["quality"] = network.data_quality(scope) if flows else None
     data["opening_hours_span"] = opening_hours_span(
-        [_SiteHours(row["opening_hours"]) for row in data["scope_sites"]])
+        [SiteCalendar(row["opening_hours"] or {}) for row in data["scope_sites"]])
     return data
 
 
@@ -156,16 +161,11 @@ def _scope_sites(data: dict, site: Site | None) -> list[dict]:
     return [row for row in data["refs"]["sites"] if row["active"] or row["id"] in with_data]
 
 
-class _SiteHours:
-    """The bit of a Site the opening-day calendar reads."""
-
-    def __init__(self, opening_hours):
-        self.opening_hours = opening_hours
-
-
 def _opening_days(data: dict, start: date, end: date) -> tuple[dict[str, int], int]:
+    # Each site's calendar: hours, public holidays and its own closures (issue 10).
     sites = data["scope_sites"]
-    per_site = {row["code"]: len(opening_days(_SiteHours(row["opening_hours"]), start, end))
+    calendars = site_calendars({row["id"] for row in sites})
+    per_site = {row["code"]: len(opening_days(calendars[row["id"]], start, end))
                 for row in sites}
-    network = len(opening_days_all([_SiteHours(row["opening_hours"]) for row in sites], start, end))
+    network = len(opening_days_all([calendars[row["id"]] for row in sites], start, end))
     return per_site, network

@@ -13,6 +13,7 @@ bp = Blueprint("help", __name__, url_prefix="/aide")
 ROLE_PAGES = {"accueil": "agent", "conseil": "counsellor", "direction": "director",
               "administration": "admin"}
 SLUG_OF_ROLE = {role: slug for slug, role in ROLE_PAGES.items()}
+SLUG_OF_ROLE["network-director"] = "direction"  # the director's help, over every site
 
 
 def screenshot(name: str, language: str) -> str | None:

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from app.models import CHANNELS, PROFILE_CATEGORIES
+from app.offers import offered_codes
 from app.timeutil import local_today, to_local, utcnow
 
 CHANNEL_LABELS = {"in_person": _l("Sur place"), "phone": _l("Téléphone"), "video": _l("Visio")}
@@ -176,7 +177,10 @@ def build_form(ref, user, interview=None, defaults=None, **kwargs) -> InterviewF
     if interview is None:
         last = (getattr(user, "preferences", None) or {}).get("interview") or {}
         form.remembered = {k: v for k, v in remembered.items() if last.get(k) == v}
-    form.pole.choices = options((p.code, p.label) for p in ref.poles.values())
+    # Only the poles the counsellor's sites offer (issue 10), and the one already recorded.
+    offered = offered_codes(user.site_ids)
+    form.pole.choices = options((p.code, p.label) for p in ref.poles.values()
+                                if p.code in offered or p.code == data.get("pole"))
     partners = list(ref.partners.values())
     seconding = [p for p in partners if p.seconds_counsellors or p.code == data.get("partner")]
     form.partner.choices = options([("", _l("— choisir —"))] + [(p.code, p.label) for p in seconding])

@@ -50,6 +50,7 @@ from app.models import (
     User,
     interview_themes,
 )
+from app.offers import offer_of
 from app.privacy import PersonalDataFound, ensure_clean
 from app.privacy.messages import refusal_message
 from app.timeutil import day_start_utc, local_day_and_hour, local_today, to_local, utcnow
@@ -178,11 +179,9 @@ class InterviewReference:
         return [theme for theme in self.themes.values() if theme.pole_id == pole.id]
 
     def sites_for(self, user) -> list:
-        """Return the sites of the user's network: their site, its parent and siblings."""
-        own = reference.by_id(Site, user.site_id)
-        root = (own.parent_id if own is not None else None) or user.site_id
-        return [site for site in self.sites.values()
-                if site.id == root or site.parent_id == root or site.id == user.site_id]
+        """Return the sites the user records at: their home site and the others they serve."""
+        ids = user.site_ids
+        return [site for site in self.sites.values() if ids is None or site.id in ids]
 
 
 # --------------------------------------------------------------------------------------
@@ -314,13 +313,17 @@ def parse_interview(raw: dict, author: Author, ref: InterviewReference, now: dat
     site = _reference(ref.sites, raw.get("site"), "site", default_site, _("site inconnu « %(code)s »"))
     allowed_sites = {s.id for s in ref.sites_for(owner)} | ({editing.site_id} if editing else set())
     if site.id not in allowed_sites:
-        raise Rejected("site", _("hors de votre réseau de sites"))
+        raise Rejected("site", _("hors de vos sites (voir votre compte)"))
     pole = _reference(ref.poles, raw.get("pole"), "pole",
                       reference.by_id(Pole, owner.pole_id) if editing is None else None,
                       _("pôle inconnu « %(code)s »"))
     partner = _reference(ref.partners, raw.get("partner"), "partner",
                          reference.by_id(Partner, owner.partner_id) if editing is None else None,
                          _("organisme inconnu « %(code)s »"))
+    if pole is not None and (editing is None or editing.pole_id != pole.id):
+        offer = offer_of(site.id)
+        if pole.code not in offer.poles:
+            raise Rejected("pole", _("pôle non proposé par ce site"))
     profile = parse_profile(raw.get("profile"), ref.profile)
     theme_ids = _parse_themes(raw.get("themes"), pole, ref)
     outcomes = _parse_outcomes(raw.get("outcomes"), pole, ref)
@@ -607,6 +610,7 @@ class InterviewFilters:
     pole_id: int | None = None
     partner_id: int | None = None
     channel: str | None = None
+    site_ids: frozenset[int] | None = None  # the sites the reader sees (None: all)
 
 
 def search_interviews(filters: InterviewFilters, page: int, per_page: int):
@@ -617,6 +621,8 @@ def search_interviews(filters: InterviewFilters, page: int, per_page: int):
                           (Interview.channel, filters.channel)):
         if value:
             conditions.append(column == value)
+    if filters.site_ids is not None:
+        conditions.append(Interview.site_id.in_(filters.site_ids))
     total, minutes = db.session.execute(
         sa.select(sa.func.count(Interview.id), sa.func.coalesce(sa.func.sum(Interview.duration_min), 0))
         .where(*conditions)).one()

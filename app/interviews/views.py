@@ -123,8 +123,9 @@ def delete(interview_id):
 def index():
     """List every interview, read-only, with filters (director)."""
     ref = services.InterviewReference.load()
-    form = build_filter_form(ref.sites.values(), ref.poles.values(), ref.partners.values(),
-                             request.args)
+    # A site director lists their own sites' interviews only (app.access).
+    form = build_filter_form(ref.sites_for(current_user), ref.poles.values(),
+                             ref.partners.values(), request.args)
     if request.args and not form.validate():
         return render_template("interviews/index.html", form=form, interviews=[], total=0,
                                minutes=0, page=1, pages=1, channel_labels=CHANNEL_LABELS), 400
@@ -136,6 +137,7 @@ def index():
         pole_id=ref.poles[form.pole.data].id if form.pole.data else None,
         partner_id=ref.partners[form.partner.data].id if form.partner.data else None,
         channel=form.channel.data or None,
+        site_ids=current_user.site_ids,
     )
     page = form.page.data or 1
     interviews, total, minutes = services.search_interviews(filters, page, PER_PAGE)

@@ -9,6 +9,7 @@ HOME_BY_ROLE = {
     "agent": "reception.index",
     "counsellor": "interviews.new",
     "director": "stats.dashboard",
+    "network-director": "stats.dashboard",
     "admin": "admin.users",
     "kiosk": "floor.kiosk",  # issue 11
 }

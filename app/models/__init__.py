@@ -9,6 +9,7 @@ from app.models.floor import (
 )
 from app.models.events import EVENT_LOCATIONS, EVENT_STATUSES, SPLIT_CATEGORIES, Event, EventAttendanceSplit, event_partners, event_poles
 from app.models.flow import DESTINATION_KINDS, ENTRY_KINDS, FlowEntry
+from app.models.network import SiteClosure, SiteDestination, site_poles, user_sites
 from app.models.interviews import CHANNELS, Interview, InterviewOutcome, interview_themes
 from app.models.reference import (
     PROFILE_CATEGORIES,
@@ -36,3 +37,4 @@ __all__ = [
     "EVENT_LOCATIONS", "EVENT_STATUSES", "SPLIT_CATEGORIES", "Event", "EventAttendanceSplit",
     "event_partners", "event_poles",
 ]
+__all__ += ["SiteClosure", "SiteDestination", "site_poles", "user_sites"]  # issue 10

@@ -57,12 +57,22 @@ class Site(ReferenceMixin, db.Model):
 
     city: Mapped[str] = mapped_column(sa.String(120), default="")
     parent_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("sites.id"))
-    # {"0": ["10:00", "18:00"], ...} keyed by ISO weekday - 1 (Monday is "0").
+    # {"0": [["10:00", "12:30"], ["13:30", "18:00"]], ...} keyed by ISO weekday - 1 (Monday
+    # is "0"): the day's opening ranges. A single ["10:00", "18:00"] (before issue 10) reads
+    # as one range: app.stats.calendar.day_ranges reads both.
     opening_hours: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Weekdays on which counsellors hold interviews, same keys.
     interview_days: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # False once an administrator lists the services the site offers (app/models/network.py).
+    offers_all_services: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     parent: Mapped[Optional["Site"]] = relationship(remote_side="Site.id")
+    closures: Mapped[list["SiteClosure"]] = relationship(  # noqa: F821 (app.models.network)
+        back_populates="site", order_by="SiteClosure.start_date")
+    offered_poles: Mapped[list["Pole"]] = relationship(secondary="site_poles",
+                                                       order_by="Pole.position")
+    offered_destinations: Mapped[list["SiteDestination"]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan")
     reception_points: Mapped[list["ReceptionPoint"]] = relationship(
         back_populates="site", order_by="ReceptionPoint.position"
     )

@@ -9,11 +9,15 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import holds_role, site_ids_of
 from app.extensions import db
+from app.models.network import user_sites
 from app.models.reference import Partner, Pole, Site
 from app.models.types import UTCDateTime, now_utc
 
-ROLES = ("agent", "counsellor", "director", "admin", "kiosk")
+# A director sees their own site; a network director every site and their consolidation;
+# a kiosk account only answers the exit satisfaction question (issue 11).
+ROLES = ("agent", "counsellor", "director", "network-director", "admin", "kiosk")
 
 
 class User(UserMixin, db.Model):
@@ -46,6 +50,9 @@ class User(UserMixin, db.Model):
     preferences: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     site: Mapped[Site] = relationship()
+    # Sites served besides the home site (app/access.py reads them).
+    other_sites: Mapped[list[Site]] = relationship(secondary="user_sites",
+                                                   order_by="Site.position")
     pole: Mapped[Optional[Pole]] = relationship()
     partner: Mapped[Optional[Partner]] = relationship()
 
@@ -60,8 +67,26 @@ class User(UserMixin, db.Model):
         return self.active
 
     def has_role(self, *roles: str) -> bool:
-        """Tell whether the account holds one of the roles."""
-        return self.role in roles
+        """Tell whether the account holds one of the roles (a network director is a director)."""
+        return holds_role(self, *roles)
+
+    @property
+    def extra_site_ids(self) -> frozenset[int]:
+        """Return the ids of the sites served besides the home site (read once per request)."""
+        if "other_sites" in self.__dict__:
+            return frozenset(site.id for site in self.other_sites)
+        cached = self.__dict__.get("_extra_site_ids")
+        if cached is None:
+            # The ids alone, not the sites: capture never reads a reference table (issue 8).
+            cached = frozenset(db.session.scalars(
+                sa.select(user_sites.c.site_id).where(user_sites.c.user_id == self.id)))
+            self.__dict__["_extra_site_ids"] = cached
+        return cached
+
+    @property
+    def site_ids(self) -> frozenset[int] | None:
+        """Return the ids of the sites the account works at, or None for every site."""
+        return site_ids_of(self)
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"

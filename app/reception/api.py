@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import may_act_on
 from app.api.openapi import ERROR_RESPONSES, batch_operation, json_error, register_paths
 from app.capture import bad_request, batch_from_request, opens_its_own_write
 from app.reception.services import (
@@ -67,7 +68,7 @@ def counts():
     site = site_by_code(request.args["site"]) if request.args.get("site") else own_site(current_user)
     if site is None:
         return bad_request("site", _("site inconnu"), 404)
-    if current_user.role in ("agent", "counsellor") and site.id != current_user.site_id:
+    if not may_act_on(current_user, site.id):
         return jsonify(error="forbidden", message=_("Site hors de votre périmètre.")), 403
     return jsonify(day_counts(day, site))
 
@@ -85,6 +86,9 @@ COUNTS = {
         "by_point": {"type": "object", "additionalProperties": {"type": "integer"},
                      "description": "visitors (persons) per reception point code of the site"},
         "reorientations": {"type": "integer"},
+        "config_version": {"type": "string", "description": "digest of the site's tablet "
+                           "settings (services offered, lists): an open tablet reloads when "
+                           "it changes"},
     },
 }
 

@@ -10,6 +10,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import reference
+from app.access import may_act_on, site_ids_of
+from app.offers import config_version, offer_of
 from app.capture import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -113,7 +115,7 @@ def parse_entry(raw: dict, author: Author, now) -> Item:
     point = reference.lookup(ReceptionPoint, raw["reception_point"])
     if point is None:
         raise Rejected("reception_point", _("point d'accueil inconnu"))
-    if author.role != "admin" and point.site_id != author.site_id:
+    if author.site_ids is not None and point.site_id not in author.site_ids:
         raise Rejected("reception_point", _("n'appartient pas à votre site"))
     party_size = raw.get("party_size", 1)
     destination = parse_destination(raw["destination"])
@@ -207,8 +209,7 @@ def undo_entry(entry_id: str, user: User) -> str:
     if entry.deleted_at is not None:
         return "already_undone"
     may_undo = entry.created_by_id == user.id or (
-        user.role in ("director", "admin") and (user.role == "admin" or entry.site_id == user.site_id)
-    )
+        user.has_role("director", "admin") and may_act_on(user, entry.site_id))
     if not may_undo:
         raise UndoRefused(403, _("Seul l'auteur de la saisie peut l'annuler."))
     now = utcnow()
@@ -258,14 +259,16 @@ def day_counts(day: date, site) -> dict:
     reorientations = sum(row["persons"] for row in flow.reorientations(scope))
     return {"date": day.isoformat(), "site": site.code, "total": total,
             "by_destination": by_destination, "by_point": by_point,
-            "reorientations": reorientations}
+            "reorientations": reorientations,
+            "config_version": site_tablet_config(site.id)["version"]}
 
 
 def points_for(user: User) -> list[ReceptionPoint]:
     """Return the active reception points the user may log at."""
     query = sa.select(ReceptionPoint).where(ReceptionPoint.active).order_by(ReceptionPoint.position)
-    if user.role != "admin":
-        query = query.where(ReceptionPoint.site_id == user.site_id)
+    sites = site_ids_of(user)
+    if sites is not None:
+        query = query.where(ReceptionPoint.site_id.in_(sites))
     return list(db.session.scalars(query))
 
 
@@ -277,15 +280,26 @@ def point_by_code(code: str) -> ReceptionPoint | None:
 
 def tablet_config(point: ReceptionPoint) -> dict:
     """Return what the tablet script needs: destinations, profile chips, options."""
-    return {
-        "receptionPoint": point.code,
-        "site": reference.by_id(Site, point.site_id).code,
+    config = site_tablet_config(point.site_id)
+    return {"receptionPoint": point.code, **config,
+            "reloadIdleSeconds": current_app.config.get("TABLET_RELOAD_IDLE_SECONDS", 20)}
+
+
+def site_tablet_config(site_id: int) -> dict:
+    """Return the tablet settings of a site: only what it offers; "version" tells a change."""
+    offer = offer_of(site_id)
+    config = {
+        "site": reference.by_id(Site, site_id).code,
         "undoMinutes": current_app.config["UNDO_WINDOW_MINUTES"],
         "poles": [{"code": p.code, "label": p.label, "short": p.short_label or p.label}
-                  for p in reference.active(Pole)],
-        "fixed": list(FIXED_DESTINATIONS),
+                  for p in reference.active(Pole) if p.code in offer.poles],
+        "fixed": [code for code in FIXED_DESTINATIONS if code in offer.destinations],
+        "offersPartner": "partner" in offer.destinations,
         "partners": [{"code": p.code, "label": p.label} for p in reference.active(Partner)],
         "eventTypes": [{"code": e.code, "label": e.label} for e in reference.active(EventType)],
         "profile": {category: [{"code": o.code, "label": o.label} for o in options.values()]
                     for category, options in reference.profile_options().items() if options},
     }
+    # An open tablet compares this with the counts it polls and reloads itself (issue 10).
+    config["version"] = config_version(config)
+    return config

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
+from app.access import may_act_on
 from app.reception.services import point_by_code, points_for, tablet_config
 from app.security import role_required
 
@@ -28,6 +29,6 @@ def tablet(code):
     point = point_by_code(code)
     if point is None:
         abort(404)
-    if current_user.role != "admin" and point.site_id != current_user.site_id:
+    if not may_act_on(current_user, point.site_id):
         abort(403)
     return render_template("reception/tablet.html", point=point, config=tablet_config(point))

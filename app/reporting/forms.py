@@ -20,8 +20,9 @@ def _options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _all_sites(sites: list[tuple[str, str]]) -> list[SelectChoice]:
-    return _options([("", _l("Tous les sites"))] + sites)
+def _all_sites(sites: list[tuple[str, str]], every_site: bool = True) -> list[SelectChoice]:
+    # A site director compiles for their own sites only: no "every site" choice (issue 10).
+    return _options(([("", _l("Tous les sites"))] if every_site else []) + sites)
 
 
 class AnnualReportForm(FlaskForm):
@@ -35,10 +36,10 @@ class AnnualReportForm(FlaskForm):
         ("pdf", _l("Bilan en PDF")),
         ("html", _l("Bilan à publier : dossier web et PDF (.zip)"))]))
 
-    def __init__(self, years, sites, **kwargs):
+    def __init__(self, years, sites, every_site: bool = True, **kwargs):
         super().__init__(prefix="annual", **kwargs)
         self.year.choices = _options((y, str(y)) for y in years)
-        self.site.choices = _all_sites(sites)
+        self.site.choices = _all_sites(sites, every_site)
 
 
 class RawExportForm(FlaskForm):
@@ -51,9 +52,9 @@ class RawExportForm(FlaskForm):
         ("xlsx", _l("Classeur Excel (.xlsx)")),
         ("csv", _l("CSV, un fichier par type de ligne (plus rapide)"))]))
 
-    def __init__(self, sites, **kwargs):
+    def __init__(self, sites, every_site: bool = True, **kwargs):
         super().__init__(prefix="raw", **kwargs)
-        self.site.choices = _all_sites(sites)
+        self.site.choices = _all_sites(sites, every_site)
 
     def validate_end(self, field):
         """Refuse an end before the start, or a range longer than a year."""

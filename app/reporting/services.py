@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app import jobs
+from app.access import site_ids_of, spans_network
 from app.figures.maintenance import retention_runs  # noqa: F401  (the Reports page lists them)
 from app.extensions import db
 from app.models import FlowEntry, Interview, JobRun, Partner, Site
@@ -123,10 +124,12 @@ class Report:
     files: list[ReportFile]
 
 
-def list_reports(limit: int = 60) -> tuple[list[Report], int]:
+def list_reports(limit: int = 60, user=None) -> tuple[list[Report], int]:
     """Group the report files by name without extension, newest first; return (shown, hidden)."""
     groups: dict[str, list[ReportFile]] = {}
     for file in list_report_files():
+        if user is not None and not file_visible_to(user, file.name):
+            continue
         groups.setdefault(Path(file.name).stem, []).append(file)
     reports = []
     for stem, files in groups.items():
@@ -188,10 +191,22 @@ def year_choices() -> list[int]:
     return sorted(years, reverse=True)
 
 
-def site_choices() -> list[tuple[str, str]]:
-    """Return (code, label) of the sites, main site first."""
-    return [(s.code, s.label) for s in db.session.scalars(
-        sa.select(Site).order_by(Site.parent_id.is_not(None), Site.position))]
+def site_choices(user=None) -> list[tuple[str, str]]:
+    """Return (code, label) of the sites (those user sees, if given), main site first."""
+    ids = site_ids_of(user) if user is not None else None
+    query = sa.select(Site).order_by(Site.parent_id.is_not(None), Site.position)
+    if ids is not None:
+        query = query.where(Site.id.in_(ids))
+    return [(s.code, s.label) for s in db.session.scalars(query)]
+
+
+def file_visible_to(user, name: str) -> bool:
+    """Tell whether the account may see a report file: network files need the network."""
+    if spans_network(user):
+        return True
+    # Files are named affluence_<kind>_<period>_<site code or "reseau">[_<edition>].
+    codes = {code for code, _label in site_choices(user)}
+    return bool(codes & set(Path(name).stem.split("_")))
 
 
 def partner_choices() -> list[tuple[str, str]]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_babel import format_decimal
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import jobs, vocabulary
+from app.access import spans_network
 from app.reporting import services
 from app.reporting import subscriptions
 from app.reporting.forms import (AnnualReportForm, PartnerReportForm, RawExportForm,
@@ -34,15 +36,18 @@ STATUS_LABELS = {
 
 def _forms(submitted: str | None = None) -> dict:
     """Build the three forms; only the submitted one reads the posted data."""
-    years, sites = services.year_choices(), services.site_choices()
+    years, sites = services.year_choices(), services.site_choices(current_user)
+    network = spans_network(current_user)
     last_month = jobs.shift_month(jobs.month_period(local_today().year, local_today().month), -1)
 
     def data(name):
         return {} if name == submitted else {"formdata": None}
 
     return {
-        "annual": AnnualReportForm(years, sites, year=local_today().year - 1, **data("annual")),
-        "raw": RawExportForm(sites, start=last_month.start, end=last_month.end, **data("raw")),
+        "annual": AnnualReportForm(years, sites, network, year=local_today().year - 1,
+                                   **data("annual")),
+        "raw": RawExportForm(sites, network, start=last_month.start, end=last_month.end,
+                             **data("raw")),
         "partner": PartnerReportForm(services.partner_choices(), years,
                                      year=local_today().year - 1, **data("partner")),
         "subscription": SubscriptionForm(sites, **data("subscription")),
@@ -59,7 +64,7 @@ def human_size(size: int) -> str:
 
 
 def _page(forms: dict, status: int = 200):
-    reports, older = services.list_reports()
+    reports, older = services.list_reports(user=current_user)
     return render_template(
         "reporting/index.html", forms=forms, reports=reports, older=older,
         runs=services.recent_runs(), backups=services.backups_summary(),
@@ -68,6 +73,7 @@ def _page(forms: dict, status: int = 200):
         delivery_labels=vocabulary.DELIVERY_STATUSES,
         job_labels=JOB_LABELS, status_labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
         human_size=human_size, format_decimal=format_decimal,
+        spans_network=spans_network(current_user),
     ), status
 
 
@@ -124,6 +130,8 @@ def compile_raw():
 @role_required(*ROLES)
 def compile_partner():
     """Write a partner's activity report for the chosen year."""
+    if not spans_network(current_user):
+        abort(403)  # a partner's counsellors serve the whole network
     forms = _forms("partner")
     form = forms["partner"]
     if not form.validate_on_submit():
@@ -139,6 +147,8 @@ def download(name: str):
     """Send one listed report file; anything not listed is a 404."""
     if services.find_report_file(name) is None:
         abort(404)
+    if not services.file_visible_to(current_user, name):
+        abort(403)
     return send_from_directory(services.reports_dir(), name, as_attachment=True)
 
 

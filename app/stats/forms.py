@@ -25,9 +25,13 @@ class DashboardFilterForm(FlaskForm):
     site = SelectField(_l("Site"), default="")
     pole = SelectField(_l("Pôle"), default="")
 
-    def __init__(self, formdata, sites, poles):
+    def __init__(self, formdata, sites, poles, *, every_site: bool = True):
         super().__init__(formdata=formdata)
-        self.site.choices = [("", _l("Tous les sites"))] + [(s.code, s.label) for s in sites]
+        # Without the network in view, the account's first site stands for "no choice".
+        everything = [("", _l("Tous les sites"))] if every_site else []
+        self.site.choices = everything + [(s.code, s.label) for s in sites]
+        if not every_site and not self.site.data and sites:
+            self.site.data = sites[0].code
         self.pole.choices = [("", _l("Tous les pôles"))] + [(p.code, p.label) for p in poles]
 
     def filters(self) -> DashboardFilters:

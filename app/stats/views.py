@@ -8,6 +8,7 @@ from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import may_act_on, spans_network
 from app.figures.scope import FIRST_YEAR
 from app.security import role_required
 from app.stats import services
@@ -35,7 +36,7 @@ def _floor_arguments():
     site = services.site_by_code(code)
     if site is None:
         raise BadFilter("site", _("site : site inconnu « %(code)s »", code=code))
-    if current_user.role not in ("director", "admin") and site.id != current_user.site_id:
+    if not may_act_on(current_user, site.id):
         raise BadFilter("site", _("site : hors de votre périmètre"), 403)
     raw_day = request.args.get("date")
     if not raw_day:
@@ -62,9 +63,9 @@ def floor():
         if error.status == 403:
             abort(403)
         return render_template("error.html", code=400, message=error.message), 400
-    may_pick = current_user.role in ("director", "admin")
+    sites = services.sites_seen_by(current_user)
     return render_template("stats/floor.html", data=services.floor_data(site, day),
-                           sites=services.active_sites() if may_pick else [],
+                           sites=sites if len(sites) > 1 else [],
                            picked_day=day, refresh=FLOOR_REFRESH_SECONDS)
 
 
@@ -82,11 +83,20 @@ def floor_json():
 
 
 def _dashboard_form() -> DashboardFilterForm:
-    return DashboardFilterForm(request.args, services.all_sites(), services.all_poles())
+    # A site director picks among their own sites only; "every site" is the network's.
+    sites = services.all_sites() if spans_network(current_user) else \
+        services.sites_seen_by(current_user, active_only=False)
+    return DashboardFilterForm(request.args, sites, services.all_poles(),
+                               every_site=spans_network(current_user))
 
 
 def _checked(form: DashboardFilterForm):
     """Return the dashboard's data, or raise BadFilter naming the first invalid field."""
+    asked = request.args.get("site")
+    if asked and not spans_network(current_user):
+        site = services.site_by_code(asked)
+        if site is not None and not may_act_on(current_user, site.id):
+            raise BadFilter("site", _("site : hors de votre périmètre"), 403)
     if not form.validate():
         field, message = form.first_error()
         raise BadFilter(field, f"{form[field].label.text} : {message}")
@@ -106,17 +116,22 @@ def dashboard():
     try:
         data = _checked(form)
     except BadFilter as error:
+        if error.status == 403:
+            abort(403)
         return render_template("stats/dashboard.html", form=form, data=None,
                                error=error.message), 400
-    return render_template("stats/dashboard.html", form=form, data=data, error=None)
+    return render_template("stats/dashboard.html", form=form, data=data, error=None,
+                           network=services.network_panel(form.filters(), current_user))
 
 
 @bp.route("/tableau-de-bord.json")
 @role_required(*DASHBOARD_ROLES)
 def dashboard_json():
     """Return the dashboard's figures as JSON, with the same filters as the page."""
+    form = _dashboard_form()
     try:
-        data = _checked(_dashboard_form())
+        data = _checked(form)
     except BadFilter as error:
         return jsonify(error="invalid", field=error.field, message=error.message), error.status
+    data["network"] = services.network_panel(form.filters(), current_user)
     return jsonify(data)

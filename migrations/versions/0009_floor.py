@@ -1,7 +1,7 @@
 """The floor, live: counsellors' status, spaces and occupancy rounds, the exit kiosk (issue 11).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 
 Adds the kiosk role to the accounts' role check (with network-director, which issue 10
 adds in 0008: whichever migration runs last leaves both allowed).
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

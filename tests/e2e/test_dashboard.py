@@ -9,7 +9,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_director_sees_the_charts_and_filters_the_period(page, live_server, make_user, app):
-    director = make_user("director")
+    director = make_user("network-director")  # every site (issue 10)
     build = Builder(app)
     build.entry("2025-03-03T10:00:00+01:00", "emploi", party=40)
     build.entry("2025-06-02T11:00:00+02:00", "documentation", party=2)

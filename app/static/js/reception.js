@@ -121,6 +121,7 @@
       showSessionBanner();
       if (result.state === 'ok') {
         state.snapshot = result.data;
+        if (result.data.config_version && result.data.config_version !== config.version) { reloadWhenIdle(); }
         // API calls go one at a time, so a change whose request started before this one is
         // in the snapshot, and one that started after is not.
         state.settled = state.settled.filter(function (s) { return s.at > result.startedAt; });
@@ -131,6 +132,25 @@
       countsBusy = false;
       if (countsAgain) { countsAgain = false; return refreshCounts(); }
     });
+  }
+
+  // The site's settings changed (services offered, lists): take the new page once the agent
+  // has stopped tapping for a while. Taps wait in the outbox meanwhile: nothing is lost.
+  var lastTouch = Date.now();
+  var reloadPlanned = false;
+  document.addEventListener('pointerdown', function () { lastTouch = Date.now(); }, true);
+
+  function reloadWhenIdle() {
+    if (reloadPlanned) { return; }
+    reloadPlanned = true;
+    var idleMs = (config.reloadIdleSeconds || 20) * 1000;
+    (function check() {
+      if (Date.now() - lastTouch >= idleMs && !document.querySelector('dialog[open]')) {
+        window.location.reload();
+        return;
+      }
+      setTimeout(check, Math.min(idleMs, 5000));
+    }());
   }
 
   function reloadPending() {
@@ -518,7 +538,8 @@
         state.fromPole = button.getAttribute('data-from');
         $all('[data-from]').forEach(function (b) { b.setAttribute('aria-pressed', String(b === button)); });
         $all('[data-reorient-to]').forEach(function (b) { b.disabled = b.getAttribute('data-reorient-to') === state.fromPole; });
-        $('[data-reorient-partner]').disabled = false;
+        var toPartner = $('[data-reorient-partner]');
+        if (toPartner) { toPartner.disabled = false; }
       });
     });
 
@@ -530,9 +551,13 @@
       });
     });
 
-    $('[data-reorient-partner]').addEventListener('click', function () {
-      if (state.fromPole) { openPicker('partner-picker', { kind: 'reorientation', from: state.fromPole }); }
-    });
+    // A site that sends no one to partners has no such button (its services list).
+    var toPartner = $('[data-reorient-partner]');
+    if (toPartner) {
+      toPartner.addEventListener('click', function () {
+        if (state.fromPole) { openPicker('partner-picker', { kind: 'reorientation', from: state.fromPole }); }
+      });
+    }
 
     $all('[data-partner]').forEach(function (button) {
       button.addEventListener('click', function () {
