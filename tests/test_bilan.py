@@ -168,7 +168,7 @@ def test_a_section_joins_by_one_line_and_shows_only_with_its_figures(app_ctx, ye
 def test_foreword_is_screened_and_printed(app, make_user, year_of_data):
     client = app.test_client()
     auth = Auth(client)
-    auth.login(make_user("director").username)
+    auth.login(make_user("network-director").username)
     url = f"/rapports/bilan/avant-propos?year={YEAR}&site=&edition=internal"
     refused = client.post(url, data={"csrf_token": auth.token,
                                      "text": "Merci à Mme Martin, joignable au 06 12 34 56 78."})
@@ -207,6 +207,17 @@ def test_page_names_a_bad_choice_and_sends_the_pdf(app, make_user, year_of_data)
     assert "bilan_2025_gap_public.pdf" in pdf.headers["Content-Disposition"]
     text = " ".join(pages_text(pdf.data))
     assert "Centre associé de Gap" in text
+
+
+def test_a_site_director_reads_their_own_sites_bilan_only(app, make_user, year_of_data):
+    client = app.test_client()
+    Auth(client).login(make_user("director", site="gap").username)
+    own = client.get(f"/rapports/bilan/?year={YEAR}")
+    assert own.status_code == 200
+    assert "Centre associé de Gap" in own.get_data(as_text=True)
+    for other in (f"year={YEAR}&site=marseille", f"year={YEAR}&site="):
+        refused = client.get(f"/rapports/bilan/pdf?{other}&edition=internal")
+        assert refused.status_code == 400 and "(site)" in refused.get_data(as_text=True)
 
 
 def test_command_writes_the_pdf_and_the_static_folder(app, runner, year_of_data, tmp_path):

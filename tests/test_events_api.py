@@ -31,7 +31,8 @@ def event(**overrides) -> dict:
 
 @pytest.fixture
 def director(logged_in):
-    return logged_in("director")[0]
+    """The network's director, who plans at every site (a site director plans at their own)."""
+    return logged_in("network-director")[0]
 
 
 @pytest.fixture

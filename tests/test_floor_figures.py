@@ -212,7 +212,7 @@ def test_the_dashboards_every_site_is_every_site_the_account_sees(app, floor, ma
     from app.floor.services import dashboard_floor_data
 
     floor.answer(f"{YEAR}-03-10T16:00:00+01:00", 4)
-    director, agent = make_user("director"), make_user("agent", site="gap")
+    director, agent = make_user("network-director"), make_user("agent", site="gap")
     with app.app_context():
         gap = db.session.scalar(sa.select(Site.id).where(Site.code == "gap"))
         db.session.add(SatisfactionAnswer(

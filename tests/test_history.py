@@ -337,7 +337,7 @@ def test_captured_months_win_over_imported_ones_and_the_import_says_so(app, admi
 def test_imported_months_appear_in_the_dashboard_year_on_year_and_trend(app, logged_in, runner, tmp_path):
     assert run_import(app, runner, tmp_path, workbook(app)).exit_code == 0
     Builder(app).entry("2024-01-15T10:00+01:00", party=3)
-    session, _user = logged_in("director")
+    session, _user = logged_in("network-director")
     data = session.client.get(DASHBOARD_JSON, query_string={
         "start": "2024-01-01", "end": "2024-12-31"}).json
     figures = {f["code"]: f for f in data["year_on_year"]["figures"]}

@@ -116,7 +116,8 @@ def test_two_servers_and_two_schedulers_share_one_database(app, make_user, datab
     per_period = Counter((run.job, run.period_key) for run in runs)
     assert runs and set(per_period.values()) == {1}, per_period
     assert {run.job for run in runs} >= {"weekly", "monthly", "annual"}
-    assert all(run.status in ("success", "skipped") for run in runs), [
+    # Past periods hold no data here: they are recorded as such, once (issue 12).
+    assert all(run.status in ("success", "skipped", "empty") for run in runs), [
         (run.job, run.status, run.error) for run in runs]
     written = [name for run in runs for name in run.files or []]
     assert len(written) == len(set(written))

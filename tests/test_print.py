@@ -48,8 +48,9 @@ def test_the_workbook_prints_on_a_few_pages_with_the_summary_whole_on_page_one(p
     for label in labels:
         assert label in texts[0], f"{label!r} not on page one"
     # Page one holds the summary only: the next sheet starts on page two.
-    assert "Fréquentation par mois" not in texts[0]
-    assert "Fréquentation par mois" in texts[1]
+    second = workbook.sheetnames[1]
+    assert f"— {second}" not in texts[0]
+    assert texts[1].startswith(f"Bilan d'activité 2025 — {second}")
 
 
 def test_every_sheet_has_a_print_setup(printed):

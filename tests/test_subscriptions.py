@@ -63,10 +63,10 @@ def smtp(app):
     app.config.update(MAIL_SERVER="", MAIL_PORT=25)
 
 
-def _director(app, make_user) -> Auth:
+def _director(app, make_user, role: str = "network-director", **kwargs) -> Auth:
     client = app.test_client()
     auth = Auth(client)
-    auth.login(make_user("director").username)
+    auth.login(make_user(role, **kwargs).username)
     return auth
 
 
@@ -170,3 +170,28 @@ def test_without_a_mail_server_nothing_is_claimed_and_the_page_says_so(app, make
         assert _deliveries() == []
     page = auth.client.get("/rapports/").get_data(as_text=True)
     assert "Aucun serveur de courrier n'est configuré (MAIL_SERVER)" in page
+
+
+def test_a_site_director_subscribes_and_sees_their_own_site_only(app, make_user):
+    network = _director(app, make_user)
+    assert _subscribe(network, email="reseau@cite.test", report="monthly").status_code == 302
+    assert _subscribe(network, email="marseille@cite.test", report="monthly",
+                      site="marseille").status_code == 302
+    gap = _director(app, make_user, "director", site="gap")
+    refused = _subscribe(gap, email="gap@cite.test", report="monthly")
+    assert refused.status_code == 400  # the network's report is not theirs to send
+    assert _subscribe(gap, email="marseille@cite.test", report="weekly",
+                      site="marseille").status_code == 400
+    assert _subscribe(gap, email="gap@cite.test", report="monthly", site="gap").status_code == 302
+    page = gap.client.get("/rapports/").get_data(as_text=True)
+    assert "gap@cite.test" in page
+    assert "reseau@cite.test" not in page and "marseille@cite.test" not in page
+    with app.app_context():
+        from app.models import ReportSubscription
+        ids = dict(db.session.execute(sa.select(ReportSubscription.email,
+                                                ReportSubscription.id)).all())
+        db.session.rollback()
+    stop = gap.client.post(f"/rapports/abonnements/{ids['reseau@cite.test']}/arreter",
+                           data={"csrf_token": gap.token})
+    assert stop.status_code == 404
+    assert "reseau@cite.test" in network.client.get("/rapports/").get_data(as_text=True)

@@ -24,10 +24,11 @@ class BilanChoiceForm(FlaskForm):
     site = SelectField(_l("Site"), default="")
     edition = SelectField(_l("Édition"), choices=EDITIONS, default="internal")
 
-    def __init__(self, years, sites, **kwargs):
+    def __init__(self, years, sites, every_site: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.year.choices = [SelectChoice(y, str(y)) for y in years]
-        self.site.choices = [SelectChoice("", _l("Tous les sites"))] + [
+        # A site director reads their own sites' bilan only: no network choice (issue 10).
+        self.site.choices = ([SelectChoice("", _l("Tous les sites"))] if every_site else []) + [
             SelectChoice(code, label) for code, label in sites]
 
 

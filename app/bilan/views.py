@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.access import spans_network
 from app.bilan import render, services
 from app.bilan.forms import BilanChoiceForm, ForewordForm
 from app.reporting import services as reporting
@@ -19,9 +20,12 @@ ROLES = ("director", "admin")
 
 def _choice() -> BilanChoiceForm:
     """Read the year, site and edition asked for (form.errors says what is wrong)."""
-    form = BilanChoiceForm(reporting.year_choices(), reporting.site_choices(),
-                           formdata=request.args if request.args else None,
-                           year=local_today().year - 1)
+    sites, network = reporting.site_choices(current_user), spans_network(current_user)
+    defaults = {"year": local_today().year - 1}
+    if not network:
+        defaults["site"] = sites[0][0]
+    form = BilanChoiceForm(reporting.year_choices(), sites, network,
+                           formdata=request.args if request.args else None, **defaults)
     if request.args:
         form.validate()
     return form

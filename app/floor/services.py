@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import presence, reference
-from app.access import may_act_on, site_ids_of
+from app.access import site_ids_of
 from app.capture import (
     MAX_CLOCK_AHEAD,
     MAX_QUEUE_AGE,
@@ -121,7 +121,7 @@ def _site(code, author: Author) -> object:
     site = reference.lookup(Site, code)
     if site is None:
         raise Rejected("site", _("site inconnu « %(code)s »", code=code))
-    if not may_act_on(author, site.id):
+    if author.site_ids is not None and site.id not in author.site_ids:
         raise Rejected("site", _("hors de votre périmètre"))
     return site
 

@@ -93,6 +93,6 @@ class SubscriptionForm(FlaskForm):
         SelectChoice("xlsx", _l("Classeur Excel")),
         SelectChoice("pdf", _l("PDF (bilan annuel)"))])
 
-    def __init__(self, sites, **kwargs):
+    def __init__(self, sites, every_site: bool = True, **kwargs):
         super().__init__(prefix="subscription", **kwargs)
-        self.site.choices = _all_sites(sites)
+        self.site.choices = _all_sites(sites, every_site)

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.access import site_ids_of
 from app.extensions import db
 from app.models import ReportDelivery, ReportSubscription, Site
 from app.models.bilan import NETWORK, SUBSCRIPTION_FORMATS, SUBSCRIPTION_REPORTS
@@ -60,10 +61,22 @@ def subscribe(email: str, report: str, edition: str, site_code: str | None, fmt:
     return row
 
 
-def unsubscribe(subscription_id: int) -> bool:
-    """Stop a subscription (kept, with its deliveries, for the record); False if unknown."""
+def _scopes_of(user) -> set[str] | None:
+    """Return the scopes (site codes) of the subscriptions user may see; None for all."""
+    ids = site_ids_of(user) if user is not None else None
+    if ids is None:
+        return None
+    return set(db.session.scalars(sa.select(Site.code).where(Site.id.in_(ids))))
+
+
+def unsubscribe(subscription_id: int, user=None) -> bool:
+    """Stop a subscription (kept, with its deliveries, for the record); False if unknown.
+
+    A site director sees and stops only their own sites' subscriptions (issue 10).
+    """
     row = db.session.get(ReportSubscription, subscription_id)
-    if row is None or not row.active:
+    scopes = _scopes_of(user)
+    if row is None or not row.active or (scopes is not None and row.scope not in scopes):
         return False
     row.active = False
     db.session.commit()
@@ -87,12 +100,15 @@ class SubscriptionRow:
     sent_at: datetime | None
 
 
-def list_subscriptions() -> list[SubscriptionRow]:
-    """Return the active subscriptions, each with its latest delivery."""
+def list_subscriptions(user=None) -> list[SubscriptionRow]:
+    """Return the active subscriptions (those of user's sites), each with its latest delivery."""
     subscriptions = db.session.scalars(sa.select(ReportSubscription).where(
         ReportSubscription.active).order_by(ReportSubscription.report, ReportSubscription.email))
+    scopes = _scopes_of(user)
     rows = []
     for sub in subscriptions:
+        if scopes is not None and sub.scope not in scopes:
+            continue
         last = db.session.scalar(sa.select(ReportDelivery).where(
             ReportDelivery.subscription_id == sub.id).order_by(ReportDelivery.id.desc()).limit(1))
         rows.append(SubscriptionRow(

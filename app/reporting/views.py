@@ -50,7 +50,7 @@ def _forms(submitted: str | None = None) -> dict:
                              **data("raw")),
         "partner": PartnerReportForm(services.partner_choices(), years,
                                      year=local_today().year - 1, **data("partner")),
-        "subscription": SubscriptionForm(sites, **data("subscription")),
+        "subscription": SubscriptionForm(sites, network, **data("subscription")),
     }
 
 
@@ -69,7 +69,7 @@ def _page(forms: dict, status: int = 200):
         "reporting/index.html", forms=forms, reports=reports, older=older,
         runs=services.recent_runs(), backups=services.backups_summary(),
         retention=services.retention_runs(),
-        subscriptions=subscriptions.list_subscriptions(),
+        subscriptions=subscriptions.list_subscriptions(current_user),
         delivery_labels=vocabulary.DELIVERY_STATUSES,
         job_labels=JOB_LABELS, status_labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
         human_size=human_size, format_decimal=format_decimal,
@@ -175,7 +175,7 @@ def subscribe():
 @role_required(*ROLES)
 def unsubscribe(subscription_id: int):
     """Stop a subscription."""
-    if not subscriptions.unsubscribe(subscription_id):
+    if not subscriptions.unsubscribe(subscription_id, current_user):
         abort(404)
     flash(_("Abonnement arrêté."), "success")
     return redirect(url_for(".index") + "#subscriptions-title")
