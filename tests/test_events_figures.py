@@ -189,3 +189,15 @@ def test_demo_generate_writes_a_programme_shaped_like_the_seeds(app, app_ctx):
     assert waiting == 2
     again = generate_year(YEAR, "marseille", seed=3, scale=0.2, now=now, replace=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == again.events
+
+
+def test_the_centres_side_by_side_count_each_centres_event_attendance(programme):
+    from app.figures import network
+
+    scope = Scope(date(YEAR, 1, 1), date(YEAR, 12, 31))
+    marseille = db.session.scalar(sa.select(Site.id).where(Site.code == "marseille"))
+    held = sum(9 + week % 4 for week in range(20)) + 25 + 3200 + 1400
+    assert event_figures.attendance_by_site(scope) == {marseille: held}
+    centres = {row["code"]: row for row in network.side_by_side(scope)["sites"]}
+    assert centres["marseille"]["events_attendance"] == held
+    assert centres["gap"]["events_attendance"] is None  # no event held there: a dash

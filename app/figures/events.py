@@ -80,6 +80,16 @@ def sessions(scope: Scope) -> list[dict]:
             for row in rows]
 
 
+def attendance_by_site(scope: Scope) -> dict[int, int]:
+    """Return the persons who attended the scope's sessions, per site id (the centres side
+    by side, issue 10): the same sessions as every other event figure."""
+    persons: dict[int, int] = defaultdict(int)
+    for row in sessions(scope):
+        if row["attendance"] is not None:
+            persons[row["site"]] += row["attendance"]
+    return dict(persons)
+
+
 def attendance_splits(scope: Scope) -> list[dict]:
     """Sum the attendance split per profile category and option over the scope's events."""
     rows = db.session.execute(

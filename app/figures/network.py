@@ -61,16 +61,10 @@ def _option_id(category: str, code: str) -> int | None:
 
 
 def events_attendance(scope: Scope) -> dict[int, int]:
-    """Return persons who attended events per site id (issue 9's app/figures/events.py).
+    """Return persons who attended events per site id (app/figures/events.py)."""
+    from app.figures import events  # noqa: PLC0415 (events reads the network's calendars)
 
-    Until the events module exists, no centre has a figure: the column shows a dash.
-    """
-    try:
-        from app.figures import events  # noqa: PLC0415 (issue 9 adds it)
-    except ImportError:
-        return {}
-    attendance = getattr(events, "attendance_by_site", None)
-    return attendance(scope) if attendance is not None else {}
+    return events.attendance_by_site(scope)
 
 
 def side_by_side(scope: Scope, site_ids: list[int] | None = None) -> dict:
