@@ -156,13 +156,27 @@ def test_a_section_joins_by_one_line_and_shows_only_with_its_figures(app_ctx, ye
     keys = [section.key for section in shown_sections(data)]
     assert keys[:2] == ["key_figures", "attendance"] and keys[-2:] == ["trend", "method"]
     assert "centres" in keys  # two sites had visitors
-    extra = Section("satisfaction", "Satisfaction", "bilan/sections/grids.html",
-                    ("satisfaction",))
+    extra = Section("extra", "Extra", "bilan/sections/grids.html", ("extra",))
     monkeypatch.setattr("app.bilan.sections.SECTIONS", [*SECTIONS, extra])
-    assert "satisfaction" not in [s.key for s in shown_sections(data)]
-    data["grids"]["satisfaction"] = data["grids"]["interviews_by_pole"]
-    assert "satisfaction" in [s.key for s in shown_sections(data)]
-    assert 'id="satisfaction"' in render.html(data, "static")
+    assert "extra" not in [s.key for s in shown_sections(data)]
+    data["grids"]["extra"] = data["grids"]["interviews_by_pole"]
+    assert "extra" in [s.key for s in shown_sections(data)]
+    assert 'id="extra"' in render.html(data, "static")
+
+
+def test_events_satisfaction_occupancy_and_the_centres_join_the_bilan(app_ctx):
+    from app.demo import generate_year
+
+    generate_year(YEAR, "marseille", seed=5, scale=0.05)
+    generate_year(YEAR, "marseille", seed=6, scale=0.05, site_code="gap")
+    data = services.gather(YEAR, None, "public", today=date(YEAR + 1, 3, 1))
+    keys = [section.key for section in shown_sections(data)]
+    for key in ("events", "centres", "satisfaction", "occupancy"):
+        assert key in keys, keys
+    text = " ".join(pages_text(render.pdf(data)))
+    for title in ("Séances et participants par type d'événement", "Consolidation régionale",
+                  "Satisfaction des visiteurs", "Occupation des espaces"):
+        assert title in text, title
 
 
 def test_foreword_is_screened_and_printed(app, make_user, year_of_data):
