@@ -30,7 +30,7 @@ def test_director_reads_the_bilan_with_its_charts(page, live_server, make_user, 
         build.interview(f"2025-{day % 12 + 1:02d}-10T11:00:00+02:00", "formation",
                         themes=["cpf"], outcomes=["information"], profile={"gender": "femme"})
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    login(page, live_server.url, make_user("director").username)
+    login(page, live_server.url, make_user("network-director").username)
     page.goto(f"{live_server.url}/rapports/bilan/?year=2025&site=&edition=public",
               wait_until="domcontentloaded")
     images = page.locator(".bilan-chart img")
