@@ -483,3 +483,20 @@ def test_the_public_edition_hides_small_imported_cells(app, runner, tmp_path):
     assert cells["2023-01"] == "<11"
     assert cells["2023-02"] == "s"  # hidden too, or January would be total minus the rest
     assert twin["imported"]["visitors"] == 907
+
+
+def test_imported_years_join_the_bilans_trend_marked(app, runner, tmp_path):
+    from app.bilan import render
+    from app.bilan import services as bilan
+
+    assert run_import(app, runner, tmp_path, workbook(app)).exit_code == 0
+    build = Builder(app)
+    build.entry("2025-03-04T10:00+01:00", "emploi", party=2)
+    with app.app_context():
+        data = bilan.gather(2025, None, "internal", today=date(2026, 3, 1))
+        trend = {row["year"]: row for row in data["trend"]}
+        assert (trend[2023]["visitors"], trend[2023]["interviews"]) == (9300, 700)
+        assert trend[2023]["imported"] is True and trend[2025]["imported"] is False
+        assert trend[2025]["visitors"] == 2
+        page = render.html(data, "static")
+        assert "2023 <span class=\"muted\">(importé)</span>" in page

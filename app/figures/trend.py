@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.figures import flow, interviews
+from app.figures import flow, history, interviews
 from app.figures.read import summed
 from app.figures.scope import Scope
 from app.models.rollups import TABLES
@@ -44,10 +44,22 @@ def year_totals(scope: Scope) -> dict[str, int]:
 
 
 def trend(site_ids: tuple[int, ...] | None, last_year: int) -> list[dict]:
-    """Return each known year's totals up to last_year, oldest first."""
-    years = [y for y in known_years(site_ids) if y <= last_year] or [last_year]
-    return [{"year": year, **year_totals(Scope(date(year, 1, 1), date(year, 12, 31), site_ids))}
-            for year in years]
+    """Return each known year's totals up to last_year, oldest first.
+
+    The past years' imported aggregates count where nothing was captured (app/figures/
+    history.py: captured months win); such a year is marked `imported`. Reorientations were
+    never imported: an imported year has the captured ones only.
+    """
+    imported = {row["year"]: row for row in history.yearly_totals(site_ids) if row["imported"]}
+    years = sorted(y for y in set(known_years(site_ids)) | set(imported) if y <= last_year)
+    rows = []
+    for year in years or [last_year]:
+        totals = year_totals(Scope(date(year, 1, 1), date(year, 12, 31), site_ids))
+        if year in imported:
+            totals.update(visitors=imported[year]["visitors"],
+                          interviews=imported[year]["interviews"])
+        rows.append({"year": year, **totals, "imported": year in imported})
+    return rows
 
 
 def has_figures(scope: Scope) -> bool:
