@@ -92,6 +92,11 @@ class Config:
     LOGIN_DELAY_MAX_SECONDS = 60
     # A source without failures for this long starts again from zero.
     LOGIN_FAILURE_MEMORY = timedelta(hours=1)
+    # Across names: past this many failures within LOGIN_FAILURE_MEMORY, a source (a guesser
+    # trying many names, each under its own free failures) waits the same growing delays.
+    # High enough that a floor of tablets behind one address, mistyping now and then, never
+    # reaches it.
+    LOGIN_SOURCE_FREE_FAILURES = 30
     MIN_PASSWORD_LENGTH = 10
     UNDO_WINDOW_MINUTES = 10
     MAX_BATCH = 500

@@ -64,10 +64,14 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-def login_delay(failures: int) -> timedelta:
-    """Return how long a source must wait after its `failures`-th failure on an account."""
+def login_delay(failures: int, free: int | None = None) -> timedelta:
+    """Return how long a source must wait after its `failures`-th failure on an account.
+
+    ``free``: the failures that cost nothing (LOGIN_FREE_FAILURES unless given; the source's
+    failures across every name count against LOGIN_SOURCE_FREE_FAILURES).
+    """
     config = current_app.config
-    over = failures - int(config["LOGIN_FREE_FAILURES"])
+    over = failures - int(config["LOGIN_FREE_FAILURES"] if free is None else free)
     if over <= 0:
         return timedelta(0)
     seconds = int(config["LOGIN_DELAY_BASE_SECONDS"]) * 2 ** min(over - 1, 20)

@@ -180,6 +180,28 @@ def test_a_guesser_elsewhere_never_slows_the_floor_down(app, make_user):
         assert submit_login(centre, name, PASSWORD).status_code == 302, name
 
 
+def test_a_guesser_spraying_many_names_from_one_address_waits_as_well(app, make_user):
+    """Each name under its own free failures, the address over its own: it waits, the floor not."""
+    user = make_user("agent")
+    sprayer = from_address(app, "203.0.113.99")
+    free = app.config["LOGIN_SOURCE_FREE_FAILURES"]
+    assert free > app.config["LOGIN_FREE_FAILURES"]
+    answers = [submit_login(sprayer, f"nom-{n % 10}", f"devine-{n}") for n in range(free + 1)]
+    assert {flash(a) for a in answers} == {"Identifiant ou mot de passe incorrect."}
+    # Another name, even with its right password, waits now: the address is over its share.
+    waited = submit_login(sprayer, user.username, PASSWORD)
+    assert waited.status_code == 401 and flash(waited).startswith(WAIT)
+    # The centre's address is untouched.
+    assert submit_login(from_address(app, "192.0.2.10"), user.username, PASSWORD).status_code == 302
+    # Once the delay has passed (moved back in time here), the right password opens again.
+    with app.app_context():
+        for row in db.session.scalars(sa.select(LoginThrottle).where(LoginThrottle.source == "203.0.113.99")):
+            row.last_failure_at -= timedelta(minutes=2)
+        db.session.commit()
+        db.session.remove()
+    assert submit_login(from_address(app, "203.0.113.99"), user.username, PASSWORD).status_code == 302
+
+
 def test_unknown_and_existing_accounts_get_the_same_answers(app, make_user):
     user = make_user("agent")
     transcripts = {}

@@ -70,11 +70,22 @@ def _read_credentials(username: str, source: str, now: datetime) -> _Credentials
     blocked = db.session.scalar(
         sa.select(LoginThrottle.blocked_until).where(
             LoginThrottle.username == throttle_key(username), LoginThrottle.source == source))
+    # The source's failures across every name: a guesser spraying names waits as well.
+    total, last = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(LoginThrottle.failures), 0),
+                  sa.func.max(LoginThrottle.last_failure_at))
+        .where(LoginThrottle.source == source,
+               LoginThrottle.last_failure_at >= now - current_app.config["LOGIN_FAILURE_MEMORY"])
+    ).one()
     # End the transaction: in a POST it holds SQLite's write lock, and the hash comes next.
     db.session.rollback()
+    waits = [blocked] if blocked is not None else []
+    source_delay = login_delay(int(total), free=int(current_app.config["LOGIN_SOURCE_FREE_FAILURES"]))
+    if source_delay and last is not None:
+        waits.append(last + source_delay)
+    until = max(waits, default=None)
     return _Credentials(row.id if row else None, row.password_hash if row else None,
-                        bool(row and row.active),
-                        blocked if blocked is not None and blocked > now else None)
+                        bool(row and row.active), until if until is not None and until > now else None)
 
 
 def _record_failure(username: str, source: str, now: datetime) -> None:
