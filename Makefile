@@ -20,6 +20,11 @@ app/static/vendor/.installed: package.json package-lock.json scripts/vendor.sh
 	scripts/vendor.sh
 	touch $@
 
+# The tablet's bundles (esbuild, from package.json): rebuilt when a script or a style changed.
+app/static/dist/.built: app/static/vendor/.installed scripts/build-assets.sh $(wildcard app/assets/*) $(wildcard app/static/js/*.js) $(wildcard app/static/css/*.css)
+	scripts/build-assets.sh
+	touch $@
+
 app/translations/en/LC_MESSAGES/messages.mo: app/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d app/translations
 
@@ -27,7 +32,7 @@ instance/config.py:
 	mkdir -p instance
 	umask 077; $(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > $@
 
-setup: $(VENV)/.installed app/static/vendor/.installed app/translations/en/LC_MESSAGES/messages.mo instance/config.py
+setup: $(VENV)/.installed app/static/vendor/.installed app/static/dist/.built app/translations/en/LC_MESSAGES/messages.mo instance/config.py
 	scripts/ensure-pdf-fonts.sh
 
 ## Database: migrate, seed the reference data, create the first admin (printed once).

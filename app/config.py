@@ -128,6 +128,9 @@ class Config:
     # Strict-Transport-Security max-age; 0 sends none (plain HTTP in development).
     HSTS_SECONDS = 0
     PROXY_COUNT = 0
+    # The reception tablet loads the bundles scripts/build-assets.sh makes (app/static/dist:
+    # one script, one stylesheet); False serves the source files one by one instead.
+    ASSETS_BUNDLED = True
 
 
 class DevelopmentConfig(Config):

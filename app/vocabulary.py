@@ -13,6 +13,8 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.timeutil import local_today, offset_table
+
 UNSTATED = "unstated"
 NO_POINT = "no-point"
 
@@ -323,10 +325,12 @@ def _strings(table: dict) -> dict[str, str]:
 
 
 def page_config() -> dict:
-    """Return what the browser needs of the vocabulary, in the page's language."""
+    """Return what the browser needs of the vocabulary, in the page's language, and the clock."""
     locale = get_locale()
     return {
         "locale": str(locale) if locale else "fr",
+        # The site's UTC offsets for a year (static/js/clock.js): days without Intl's cost.
+        "clock": offset_table(local_today()),
         "labels": {
             "roles": _strings(ROLES),
             "destinations": _strings(DESTINATIONS),

@@ -9,7 +9,7 @@ as_app() { runuser -u affluence -- "$@"; }       # runuser -u keeps that environ
 systemctl stop affluence-scheduler           # no report or backup runs during the upgrade
 as_app .venv/bin/flask --app wsgi backup create   # a restore point, printed
 as_app .venv/bin/pip install --quiet -r requirements.txt
-npm ci --no-audit --no-fund --loglevel=error && scripts/vendor.sh
+npm ci --no-audit --no-fund --loglevel=error && scripts/vendor.sh && scripts/build-assets.sh
 as_app .venv/bin/pybabel compile -d app/translations
 as_app .venv/bin/flask --app wsgi db upgrade      # migrations: additive, in one transaction on PostgreSQL
 as_app .venv/bin/flask --app wsgi seed            # new reference rows; admins' edits kept

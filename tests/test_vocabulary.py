@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from app import vocabulary
 from app.extensions import db
 from app.models import CHANNELS, DESTINATION_KINDS, ENTRY_KINDS, PROFILE_CATEGORIES, ROLES, Pole
 from app.privacy.guard import KINDS as GUARD_KINDS
+from app.timeutil import offset_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_CONFIG = re.compile(r'<script type="application/json" id="page-config">(.*?)</script>', re.S)
@@ -102,3 +104,36 @@ def test_a_reference_row_reads_in_the_page_language_and_falls_back_to_french(app
             assert db.session.scalar(sa.select(Pole.label).where(Pole.code == "emploi")) \
                 == "Trouver son emploi"
         db.session.rollback()
+
+
+def test_the_page_config_carries_the_sites_utc_offsets_to_the_minute(client, logged_in):
+    logged_in("agent")
+    clock = _page_config(client.get("/aide/accueil"))["clock"]
+    assert clock["zone"] == "Europe/Paris"
+    table = offset_table(date(2026, 12, 2))
+    as_utc = [(datetime.fromtimestamp(ms / 1000, timezone.utc), minutes) for ms, minutes in table["offsets"]]
+    assert as_utc == [(datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc), 60),
+                      (datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc), 120),
+                      (datetime(2027, 10, 31, 1, 0, tzinfo=timezone.utc), 60)]
+    assert datetime.fromtimestamp(table["until"] / 1000, timezone.utc) == datetime(2028, 1, 5, 23, 0, tzinfo=timezone.utc)
+
+
+def test_the_tablet_loads_one_bundled_script_and_stylesheet_or_the_files_one_by_one(app, client, logged_in):
+    logged_in("agent")
+    bundled = client.get("/accueil/marseille-rdc").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', bundled)
+    styles = re.findall(r'<link rel="stylesheet" href="([^"]+)"(?! media)', bundled)
+    assert scripts == ["/static/dist/tablet.js"]
+    assert styles == ["/static/dist/tablet.css"]
+    app.config["ASSETS_BUNDLED"] = False
+    try:
+        files = client.get("/accueil/marseille-rdc").get_data(as_text=True)
+    finally:
+        app.config["ASSETS_BUNDLED"] = True
+    assert re.findall(r'<script src="/static/([^"]+)"', files) == [
+        "js/clock.js", "vendor/idb/umd.js", "js/outbox.js", "js/reception.js", "js/events-picker.js",
+        "js/floor-tablet.js"]
+    # Each file the bundle takes in, in that order (app/assets/tablet.js).
+    entry = (ROOT / "app" / "assets" / "tablet.js").read_text(encoding="utf-8")
+    assert re.findall(r"import '\.\./static/(js/[\w-]+\.js)'", entry) == [
+        "js/clock.js", "js/outbox.js", "js/reception.js", "js/events-picker.js", "js/floor-tablet.js"]

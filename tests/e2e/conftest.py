@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -27,6 +29,20 @@ def chromium_path() -> str:
     if not os.path.exists(path):
         raise RuntimeError("Chromium is missing: run scripts/ensure-chromium.sh")
     return path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLE_SOURCES = ("app/assets/*", "app/static/js/*.js", "app/static/css/*.css")
+BUNDLES = ("app/static/dist/tablet.js", "app/static/dist/tablet.css")
+
+
+def ensure_bundles() -> None:
+    """Rebuild the tablet's bundles if a source is newer: the browser must run today's code."""
+    built = [ROOT / name for name in BUNDLES]
+    oldest = min((path.stat().st_mtime for path in built if path.exists()), default=None)
+    newest = max(path.stat().st_mtime for pattern in BUNDLE_SOURCES for path in ROOT.glob(pattern))
+    if oldest is None or len([p for p in built if p.exists()]) < len(built) or newest > oldest:
+        subprocess.run([str(ROOT / "scripts" / "build-assets.sh")], check=True)
 
 
 class LiveServer:
@@ -82,6 +98,7 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
+    ensure_bundles()
     browser = playwright_instance.chromium.launch(
         executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
     yield browser

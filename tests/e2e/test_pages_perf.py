@@ -89,7 +89,8 @@ def test_a_first_visit_transfers_under_60_kb_and_nothing_twice(browser, server, 
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.wait_for_function("() => caches.match(location.pathname).then(Boolean)", polling=100)
         page.wait_for_function("""() => caches.keys().then(names => caches.open(names[0]))
-            .then(cache => cache.keys()).then(keys => keys.length >= 6)""", polling=100)
+            .then(cache => Promise.all(['/static/dist/tablet.css', '/static/dist/tablet.js']
+                .map(url => cache.match(url)))).then(kept => kept.every(Boolean))""", polling=100)
         page.wait_for_timeout(500)  # let the worker's last revalidations land
         responses = server.taken()
 
@@ -97,7 +98,7 @@ def test_a_first_visit_transfers_under_60_kb_and_nothing_twice(browser, server, 
         assert downloaded[f"/accueil/{POINT}"] == 1, responses
         assert [path for path, times in downloaded.items() if times > 1] == [], responses
         encodings = {path: enc for path, status, _size, enc in responses if status == 200}
-        for path in (f"/accueil/{POINT}", "/static/js/reception.js", "/static/css/app.css"):
+        for path in (f"/accueil/{POINT}", "/static/dist/tablet.js", "/static/dist/tablet.css"):
             assert encodings[path] in ("zstd", "br", "gzip"), (path, encodings[path])
         total = sum(size for _path, _status, size, _enc in responses)
         print(f"\ncold load of the tablet: {total / 1024:.1f} KB in {len(responses)} responses")

@@ -1,7 +1,8 @@
 /* The tablet's event picker lists today's events of the site (issue 9).
  * A tap logs an arrival naming the event through the tablet's own outbox; the list is kept
  * in localStorage so the picker still offers today's events when the tablet is offline. */
-(function () {
+// Started in a task of its own, after the buttons answer: a tap is never kept waiting for it.
+window.setTimeout(function () {
   'use strict';
 
   var box = document.getElementById('event-picker-today');
@@ -10,10 +11,9 @@
   var empty = box.querySelector('[data-event-empty]');
   var site = box.getAttribute('data-site');
   var storageKey = 'affluence.events.' + site;
-  var dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
-  var timeFormat = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' });
+  var clock = window.AffluenceClock;
 
-  function today() { return dayFormat.format(new Date()); }
+  function today() { return clock.day(new Date()); }
 
   function render(events) {
     list.textContent = '';
@@ -31,7 +31,7 @@
       var meta = document.createElement('span');
       meta.className = 'event-chip-meta';
       var start = new Date(e.starts_at), end = new Date(e.ends_at);
-      var parts = [timeFormat.format(start) + '–' + timeFormat.format(end), e.type_label];
+      var parts = [clock.time(start) + '–' + clock.time(end), e.type_label];
       if (e.outside) { parts.push(box.getAttribute('data-outside')); }
       if (start.getTime() <= now && now < end.getTime()) { parts.unshift(box.getAttribute('data-now')); }
       meta.textContent = parts.join(' · ');
@@ -83,4 +83,4 @@
     button.addEventListener('click', load);
   });
   setInterval(load, 5 * 60000);
-}());
+}, 0);

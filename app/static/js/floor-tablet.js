@@ -5,7 +5,8 @@
  * marked as not refreshed). When a round is due (the site's schedule), a reminder opens
  * the round dialog; the round goes through the same offline outbox as the entries.
  */
-(function () {
+// Started in a task of its own, after the buttons answer: a tap is never kept waiting for it.
+window.setTimeout(function () {
   'use strict';
 
   var O = window.AffluenceOutbox;
@@ -86,12 +87,10 @@
 
   /* ---------- occupancy rounds ---------- */
 
-  var parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit',
-                                                 day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  // The site's day and minute of the day (clock.js).
   function paris(date) {
-    var out = {};
-    parts.formatToParts(date).forEach(function (p) { out[p.type] = p.value; });
-    return { day: out.year + '-' + out.month + '-' + out.day, minutes: Number(out.hour) * 60 + Number(out.minute) };
+    var p = window.AffluenceClock.parts(date);
+    return { day: p.day, minutes: p.minutes };
   }
 
   function lastRound() {
@@ -235,4 +234,4 @@
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') { refreshStatus(); }
   });
-}());
+}, 0);

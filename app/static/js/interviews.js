@@ -177,29 +177,18 @@
   var timeInput = $('#started_time');
   var whenTouched = mode !== 'new';
 
+  // The site's wall clock (clock.js): year, month, day, hour and minute of an instant.
+  var clock = window.AffluenceClock;
   function parisParts(date) {
-    var parts = {};
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Paris', hourCycle: 'h23', year: 'numeric', month: '2-digit',
-      day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'
-    }).formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
-    return parts;
-  }
-
-  function parisOffsetMs(date) {
-    var p = parisParts(date);
-    var asUTC = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
-    return asUTC - Math.floor(date.getTime() / 1000) * 1000;
+    var p = clock.parts(date);
+    var ymd = p.day.split('-');
+    var hm = p.time.split(':');
+    return { year: ymd[0], month: ymd[1], day: ymd[2], hour: hm[0], minute: hm[1] };
   }
 
   /* The instant of a Paris wall-clock date and time, DST-correct, as ISO 8601. */
-  function parisInstant(day, clock) {
-    var d = day.split('-').map(Number);
-    var c = clock.split(':').map(Number);
-    var wall = Date.UTC(d[0], d[1] - 1, d[2], c[0], c[1]);
-    var guess = wall - parisOffsetMs(new Date(wall));
-    guess = wall - parisOffsetMs(new Date(guess));
-    return new Date(guess).toISOString();
+  function parisInstant(day, time) {
+    return clock.instant(day, time).toISOString();
   }
 
   function showNow() {

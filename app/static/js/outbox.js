@@ -401,8 +401,7 @@
   function clockOf(isoInstant) {
     var date = new Date(isoInstant);
     if (isNaN(date.getTime())) { return ''; }
-    return date.toLocaleString('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit',
-                                          hour: '2-digit', minute: '2-digit' });
+    return window.AffluenceClock.stamp(date);
   }
 
   Outbox.prototype.isInFlight = function (id) {
@@ -434,8 +433,9 @@
       hex.slice(16, 20) + '-' + hex.slice(20);
   }
 
+  // The site's day of an instant, 'YYYY-MM-DD' (clock.js, loaded before this file).
   function parisDay(date) {
-    return date.toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
+    return window.AffluenceClock.day(date);
   }
 
   /* Register the service worker and have it keep a copy of this page for offline reloads.

@@ -49,8 +49,8 @@
     var now = new Date();
     var date = document.getElementById('started_date');
     var time = document.getElementById('started_time');
-    var day = now.toLocaleDateString('sv-SE', { timeZone: 'Europe/Paris' });
-    var clock = now.toLocaleTimeString('fr-FR', { timeZone: 'Europe/Paris', hour: '2-digit', minute: '2-digit' });
+    var day = window.AffluenceClock.day(now);
+    var clock = window.AffluenceClock.time(now);
     if (date && time) {
       date.value = day;
       time.value = clock;

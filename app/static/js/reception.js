@@ -44,13 +44,10 @@
   }
   function $(selector, root) { return (root || document).querySelector(selector); }
   function $all(selector, root) { return Array.prototype.slice.call((root || document).querySelectorAll(selector)); }
-  // One formatter for the page: building one costs milliseconds (more than the rest of the
-  // start-up with a slow CPU), reusing it costs nothing. Same 'YYYY-MM-DD' as O.parisDay.
-  var parisDayFormat = null;
-  function parisDay(date) {
-    parisDayFormat = parisDayFormat || new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris' });
-    return parisDayFormat.format(date);
-  }
+  // The site's day and time of an instant (clock.js): no Intl formatter, whose time-zone data
+  // would cost a slow tablet more than the rest of the start-up.
+  var clock = window.AffluenceClock;
+  function parisDay(date) { return clock.day(date); }
   function today() { return parisDay(new Date()); }
 
   /* ---------- queues ---------- */
@@ -306,7 +303,7 @@
       var time = document.createElement('time');
       time.className = 'recent-time';
       time.dateTime = item.body.occurred_at;
-      time.textContent = new Date(item.body.occurred_at).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
+      time.textContent = clock.time(new Date(item.body.occurred_at));
       var what = document.createElement('span');
       what.className = 'recent-what';
       what.textContent = describe(item.body);
@@ -595,7 +592,6 @@
   renderCounts();
   // The buttons answer from here on: bench/pages.py times the cold load up to this mark.
   if (window.performance && performance.mark) { performance.mark('tablet-ready'); }
-  setTimeout(today, 0);  // build the date formatter now, before the first tap needs it
   O.registerServiceWorker(pageSnapshot);
   pageSnapshot = null;
   loadRecent().then(reloadPending).then(function () {

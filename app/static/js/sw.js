@@ -1,16 +1,13 @@
 /* Service worker: the tablet (and any page listed below) reopens without a network. */
 'use strict';
 
-var VERSION = 'affluence-v3';
-// Only the tablet's own assets: other pages' files are picked up at run time (stale while
-// revalidate), so a file that is missing or renamed never stops the worker from installing.
+var VERSION = 'affluence-v4';
+// Only the tablet's own assets (its two bundles, scripts/build-assets.sh): other pages' files
+// are picked up at run time (stale while revalidate), so a file that is missing or renamed
+// never stops the worker from installing.
 var PRECACHE = [
-  '/static/css/app.css',
-  '/static/css/reception.css',
-  '/static/vendor/idb/umd.js',
-  '/static/js/outbox.js',
-  '/static/js/reception.js',
-  '/static/js/events-picker.js'
+  '/static/dist/tablet.css',
+  '/static/dist/tablet.js'
 ];
 // Pages a reception agent or a counsellor may need to reopen while the Wi-Fi is down.
 var OFFLINE_PAGES = [/^\/accueil\//, /^\/entretiens\/nouveau/];
