@@ -59,6 +59,7 @@ def test_a_weekly_series_is_planned_in_one_go(app, director):
                for row in stored)
     listing = director.client.get(response.location).get_data(as_text=True)
     assert listing.count("Atelier CV") >= 6
+    assert "6 événements planifiés." in listing
 
 
 def test_a_bad_series_keeps_nothing_and_says_which_field(app, director):
@@ -150,7 +151,12 @@ def test_attendance_is_entered_from_the_waiting_list(app, director, make_user):
         stored = db.session.get(Event, uuid.UUID(workshop["id"]))
         assert stored.attendance == 9 and stored.status == "held"
         assert sorted(s.persons for s in stored.splits) == [2, 5]
-    assert "Toutes les fréquentations sont saisies." in agent.client.get(
+    waiting_now = agent.client.get("/evenements/a-saisir").get_data(as_text=True)
+    assert "Toutes les fréquentations sont saisies." in waiting_now
+    assert "Fréquentation enregistrée : 9 participants à « Atelier CV »." in waiting_now
+    one = form_post(agent, page, {"total": "1"})
+    assert one.status_code == 302
+    assert "Fréquentation enregistrée : 1 participant à « Atelier CV »." in agent.client.get(
         "/evenements/a-saisir").get_data(as_text=True)
     confirmed = form_post(agent, page, {"total": "200", "confirmed": "y"})
     assert confirmed.status_code == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.access import may_act_on
@@ -69,7 +70,7 @@ def new():
         refused = services.first_refusal(payloads, current_user)
         if refused is None:
             results = services.record_events(payloads, current_user)
-            flash(_("%(n)d événement(s) planifié(s).", n=len(results)), "success")
+            flash(ngettext("%(num)d événement planifié.", "%(num)d événements planifiés.", len(results)), "success")
             return redirect(url_for("events.calendar", view="list" if len(results) > 1 else "month",
                                     day=form.start_date.data.isoformat()))
         form.show_refusal(refused.field, str(refused))
@@ -132,8 +133,9 @@ def attendance(event_id):
             else:
                 form.form_errors.append(str(refused))
         else:
-            flash(_("Fréquentation enregistrée : %(n)d participant(s) à « %(title)s ».",
-                    n=event.attendance, title=event.title), "success")
+            flash(ngettext("Fréquentation enregistrée : %(num)d participant à « %(title)s ».",
+                           "Fréquentation enregistrée : %(num)d participants à « %(title)s ».",
+                           event.attendance, title=event.title), "success")
             return redirect(url_for("events.waiting"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("events/attendance.html", form=form, event=event, values=values,

@@ -146,7 +146,7 @@ def test_planning_a_weekly_series_from_the_form(app, make_user, page, live_serve
     page.fill("#repeat_until", (first + timedelta(weeks=3)).isoformat())
     screenshot(page, "events-form-768")
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator(".flash-success")).to_contain_text("4 événement(s) planifié(s)")
+    expect(page.locator(".flash-success")).to_contain_text("4 événements planifiés")
     expect(page.get_by_test_id("event-list").locator(".ev-title")).to_have_count(4)
     with app.app_context():
         series = {e.series_id for e in db.session.scalars(sa.select(Event))}

@@ -20,7 +20,7 @@
       if (result.status === 'rejected') { O.storage.remove('refused', body.id); }
     },
     onState: function (s) {
-      document.getElementById('kiosk-queue').textContent = s.pending ? t.pending.replace('{n}', s.pending) : '';
+      document.getElementById('kiosk-queue').textContent = s.pending ? (s.pending === 1 ? t.pendingOne : t.pendingMany).replace('{n}', s.pending) : '';
     }
   });
 
