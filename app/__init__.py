@@ -246,7 +246,9 @@ def register_template_context(app: Flask) -> None:
         return {"nav_items": vocabulary.NAV_ITEMS, "role_labels": vocabulary.ROLES,
                 "vocabulary": vocabulary.template_vocabulary(),
                 "page_config": vocabulary.page_config,
-                "view_endpoints": app.view_functions, "get_locale": get_locale}
+                "view_endpoints": app.view_functions, "get_locale": get_locale,
+                # A setting, for pages whose own `config` variable hides Flask's.
+                "config_value": lambda key, default=None: app.config.get(key, default)}
 
 
 def register_commands(app: Flask) -> None:

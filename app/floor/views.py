@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+from flask import (Blueprint, abort, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -46,8 +46,7 @@ def floor_helpers():
     """Let the tablet's floor partial read its round config without the reception feature's help."""
     return {"floor_round_config": services.round_config_for,
             "floor_board_data": services.floor_board_data,
-            "floor_dashboard_data": services.dashboard_floor_data,
-            "config_value": lambda key, default: current_app.config.get(key, default)}
+            "floor_dashboard_data": services.dashboard_floor_data}
 
 
 @bp.route("/borne")
